@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,35 @@ def test_every_student_gets_the_same_examples_steps_and_seed(smoke_run):
         shapes.append((cfg["seed"], [(st.get("name"), st.get("max_steps")) for st in cfg["stages"]]))
     assert all(i == ids[0] for i in ids) and len(ids[0]) == 3 * load_run_config(preset="smoke").train_examples
     assert all(sh == shapes[0] for sh in shapes) and shapes[0][1][-1] == ("strategies", 12)
+
+
+def test_every_student_starts_from_the_probe_checkpoint(smoke_run):
+    """`student_init: probe`: the students fine-tune the probe, so selection measured the very
+    model they start from; the probe's knowledge stage is not repeated."""
+    import yaml
+
+    out, _ = smoke_run
+    probe = out / "probe-train" / "model"
+    probe_tokenizer = (probe / "tokenizer.json").read_text()
+    for name in ("cautious", "direct-only", "step-by-step-only", "cautious-no-erasure"):
+        model = out / f"train-{name}" / "model"
+        cfg = yaml.safe_load((model / "train_config.yaml").read_text())
+        assert Path(cfg["model"]) == probe
+        assert [st.get("name") for st in cfg["stages"]] == ["strategies"]
+        assert (model / "tokenizer.json").read_text() == probe_tokenizer
+
+
+def test_students_cannot_start_from_a_probe_behind_an_api(cli, tmp_path):
+    bad = tmp_path / "run.yaml"
+    bad.write_text("preset: smoke\nprobe: openai:gpt-4o-mini\nstudent_init: probe\n")
+    code, _, err = cli("run", "--config", bad, "--out", tmp_path / "r")
+    assert code == 2 and "student_init: probe needs a probe the students can start from" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_shipped_configs_are_valid_run_configs():
+    root = Path(__file__).resolve().parents[1]
+    real = load_run_config(root / "configs" / "real-teacher-student.yaml")
+    assert real.teacher.startswith("openai:") and real.student_init == "model" and real.train["lora"]
+    for preset in ("smoke", "lab", "large"):
+        assert load_run_config(preset=preset).preset == preset

@@ -9,7 +9,7 @@ OpenAI-compatible server and a Hugging Face student; unknown keys are refused by
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -70,6 +70,7 @@ class RunConfig(_Strict):
     probe_examples: int = Field(40, gt=0, description="train examples per task × strategy for the probe")
     select_examples: int = Field(30, gt=0, description="dev examples per task for the score matrix")
     tie_tolerance: float = Field(0.02, ge=0, le=1)
+    probe_steps: int | None = Field(None, gt=0, description="optimizer steps of the probe's strategy stage (None: `steps`)")
 
     # Students
     train_examples: int = Field(300, gt=0, description="train examples per task, the same for every student")
@@ -80,6 +81,11 @@ class RunConfig(_Strict):
     #: Training settings (any `cautious train` key) shared by the probe and every student.
     train: dict[str, Any] = Field(default_factory=dict)
     steps: int = Field(100, gt=0, description="optimizer steps of the strategy stage, the same for every student")
+    #: Where every student starts. `model`: the `train:` model (lab-tiny from scratch, or your
+    #: HF student). `probe`: the probe's checkpoint — a student that already follows any
+    #: strategy when told, as Orca 2's students start from a base model that can already reason
+    #: when asked; fine-tuning then teaches which strategy to use with the instruction erased.
+    student_init: Literal["model", "probe"] = "model"
 
     # Evaluation
     test_examples: int = Field(60, gt=0, description="held-out test examples per task")
@@ -99,21 +105,40 @@ PRESETS: dict[str, dict[str, Any]] = {
         "test_examples": 8,
         "steps": 12,
         "knowledge": False,
+        "student_init": "probe",
         "max_new_tokens": 96,
         "train": {"lab_tiny": {"hidden_size": 64, "num_layers": 2, "num_heads": 4, "intermediate_size": 172, "vocab_size": 512},
                   "max_len": 768, "batch_size": 8, "micro_batch_size": 8, "lr": 3e-3, "threads": 1},
     },
+    # Four families, one per kind of skill the strategies differ on: a written procedure
+    # (arithmetic), knowledge recall (kb_recall), reading a passage (kv_lookup), classifying
+    # and counting (counting). The other three families (True/False answers at 50% chance,
+    # the longest texts, a second digit procedure) are in `large`; at this budget they would
+    # only thin out the steps each family gets. The students start from the probe, so the
+    # probe's steps are the shared "pretraining" and each student's steps teach it to choose.
     "lab": {
+        "tasks": ["arithmetic", "kb_recall", "kv_lookup", "counting"],
+        "probe_examples": 60,
+        "select_examples": 30,
+        "test_examples": 60,
+        "knowledge_epochs": 60.0,
+        "student_init": "probe",
+        "probe_steps": 250,
+        "steps": 60,
+        "max_new_tokens": 224,
         "train": {"lab_tiny": {"hidden_size": 128, "num_layers": 4, "num_heads": 4, "intermediate_size": 344, "vocab_size": 768},
                   "max_len": 768, "batch_size": 8, "micro_batch_size": 8, "lr": 3e-3},
-        "steps": 120,
     },
     "large": {
         "probe_examples": 200,
         "select_examples": 60,
         "train_examples": 1000,
         "test_examples": 200,
-        "steps": 2000,
+        "student_init": "probe",
+        "probe_steps": 4000,
+        "steps": 1000,
+        "max_new_tokens": 256,
+        "knowledge_epochs": 60.0,
         "train": {"lab_tiny": {"hidden_size": 384, "num_layers": 6, "num_heads": 6, "intermediate_size": 1024, "vocab_size": 1024}},
     },
 }

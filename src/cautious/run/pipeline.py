@@ -31,8 +31,9 @@ from cautious.run.config import RunConfig
 from cautious.run.stages import StageTimer
 from cautious.tasks.base import Task
 
-#: Expected share of the lab preset's wall time per stage kind (drives the ETA only).
-_WEIGHTS = {"data": 0.2, "probe-data": 0.3, "probe-train": 14.0, "select": 10.0, "generate": 0.2, "erase": 0.1, "train": 14.0, "eval": 7.0, "report": 1.0}
+#: Expected seconds per stage kind on the lab preset (drives the ETA only, so only the
+#: proportions matter); training is per optimizer step, select and eval per generation.
+_WEIGHTS = {"data": 0.2, "probe-data": 1.0, "train_step": 0.7, "train_start": 10.0, "generation": 0.04, "generate": 0.5, "erase": 0.1, "report": 2.0}
 
 
 class Pipeline:
@@ -51,13 +52,20 @@ class Pipeline:
         names = [s.name for s in cfg.students]
         if len(set(names)) != len(names):
             raise UserError("run config: students: every student needs a distinct name")
-        weights = {"data": _WEIGHTS["data"], "report": _WEIGHTS["report"]}
+        w = _WEIGHTS
+        weights = {"data": w["data"], "report": w["report"]}
         if cfg.probe is None:
-            weights |= {"probe-data": _WEIGHTS["probe-data"], "probe-train": _WEIGHTS["probe-train"]}
-        weights["select"] = _WEIGHTS["select"] * len(cfg.candidates) / 7
+            weights |= {"probe-data": w["probe-data"], "probe-train": w["train_start"] + w["train_step"] * (cfg.probe_steps or cfg.steps)}
+        weights["select"] = w["generation"] * len(cfg.candidates) * len(self.tasks) * cfg.select_examples
+        if cfg.student_init == "probe" and cfg.probe is not None and not cfg.probe.startswith("hf:"):
+            raise UserError(f"run config: student_init: probe needs a probe the students can start from "
+                            f"(an hf: checkpoint, or probe: null to train one), not {cfg.probe!r}")
         for s in cfg.students:
             for kind in ("generate", "erase", "train", "eval"):
-                weights[f"{kind}-{s.name}"] = _WEIGHTS[kind]
+                weights[f"{kind}-{s.name}"] = {
+                    "train": w["train_start"] + w["train_step"] * cfg.steps,
+                    "eval": w["generation"] * len(cfg.systems) * len(self.tasks) * cfg.test_examples,
+                }.get(kind, w.get(kind, 0.0))
         self.timer = StageTimer(out, weights, self.console)
         # A bad `train:` key must fail now, not after the probe has trained for minutes.
         validate_train_settings({**cfg.train, "stages": [{"datasets": ["(checked later)"]}]})
@@ -93,23 +101,30 @@ class Pipeline:
         generate(teacher, work, str(out_path), params, cache=cache)
         teacher.close()
 
-    def _train_config(self, stage_dir: Path, data: Path, steps: int):
-        from cautious.train import TrainConfig
-
+    def _train_config(self, stage_dir: Path, data: Path, steps: int, init: str | None = None):
+        """Knowledge stage (unless starting from a checkpoint that has it), then the strategies."""
         stages: list[dict[str, Any]] = []
         facts = self._facts()
-        if facts is not None:
+        if facts is not None and init is None:
             stages.append({"name": "knowledge", "datasets": [str(facts)], "epochs": self.cfg.knowledge_epochs})
         # The facts stay in the strategy stage too, so learning strategies does not wash them out.
         stages.append({"name": "strategies", "datasets": [str(data)] + ([str(facts)] if facts else []), "max_steps": steps})
         settings = {"seed": self.cfg.seed, **self.cfg.train, "output_dir": str(stage_dir / "model"), "stages": stages}
+        if init is not None:
+            settings["model"] = init
         settings.setdefault("progress", False)
         return validate_train_settings(settings)
 
-    def _train(self, stage_dir: Path, data: Path, steps: int) -> None:
+    def _train(self, stage_dir: Path, data: Path, steps: int, init: str | None = None) -> None:
         from cautious.train import train
 
-        train(self._train_config(stage_dir, data, steps), overwrite=True, log=lambda *a, **k: None)
+        train(self._train_config(stage_dir, data, steps, init), overwrite=True, log=lambda *a, **k: None)
+
+    def _student_init(self, probe_spec: str) -> str | None:
+        """The checkpoint every student starts from (None: the `train:` model)."""
+        if self.cfg.student_init == "model":
+            return None
+        return probe_spec.removeprefix("hf:")
 
     # ------------------------------------------------------------------ stages
 
@@ -209,13 +224,16 @@ class Pipeline:
         if cfg.probe is None:
             pd = t.run("probe-data", self._settings("teacher", "candidates", "teacher_max_tokens") | {"strategies": _digest(self.catalog)},
                        [data / "probe.jsonl"], self.stage_probe_data)
-            pt = t.run("probe-train", train_keys | {"steps": cfg.steps}, [pd / "train.jsonl", data / "facts.txt"],
-                       lambda d: self._train(d, pd / "train.jsonl", cfg.steps))
+            probe_steps = cfg.probe_steps or cfg.steps
+            pt = t.run("probe-train", train_keys | {"steps": probe_steps}, [pd / "train.jsonl", data / "facts.txt"],
+                       lambda d: self._train(d, pd / "train.jsonl", probe_steps))
             probe_spec, probe_inputs = f"hf:{pt / 'model'}", [pt / "stage.json"]
         else:
             probe_spec, probe_inputs = cfg.probe, []
         t.run("select", self._settings("candidates", "select_examples", "tie_tolerance", "max_new_tokens") | {"probe": probe_spec},
               [data / "dev.jsonl", *probe_inputs], lambda d: self.stage_select(d, probe_spec))
+        init = self._student_init(probe_spec)
+        init_inputs = probe_inputs if init is not None else []
         answers: dict[str, Path] = {}
         for s in cfg.students:
             key = s.strategy
@@ -228,8 +246,8 @@ class Pipeline:
                 t.skipped.append(f"generate-{s.name}")
             e = t.run(f"erase-{s.name}", self._settings("erase_system") | {"erase": s.erase}, [answers[key]],
                       lambda d, s=s, key=key: self.stage_erase(d, answers[key], keep_instruction=not s.erase))
-            tr = t.run(f"train-{s.name}", train_keys | {"steps": cfg.steps}, [e / "train.jsonl", data / "facts.txt"],
-                       lambda d, e=e: self._train(d, e / "train.jsonl", cfg.steps))
+            tr = t.run(f"train-{s.name}", train_keys | {"steps": cfg.steps, "init": init}, [e / "train.jsonl", data / "facts.txt", *init_inputs],
+                       lambda d, e=e: self._train(d, e / "train.jsonl", cfg.steps, init))
             t.run(f"eval-{s.name}", self._settings("systems", "max_new_tokens"), [data / "test.jsonl", tr / "stage.json"],
                   lambda d, tr=tr, s=s: self.stage_eval(d, tr / "model", s.name))
         summary = summarize(self)

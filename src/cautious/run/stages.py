@@ -42,8 +42,8 @@ def fingerprint(settings: Any, inputs: list[Path]) -> str:
 class StageTimer:
     """Runs stages in order, printing one line per stage with elapsed time and the run's ETA.
 
-    The ETA weighs the remaining stages by their expected share of the run (`weights`),
-    scaled by how fast the stages so far went against their expected share.
+    The ETA sums the remaining stages' expected seconds (`weights`), scaled by how fast the
+    stages so far went against their expectation.
     """
 
     root: Path
@@ -58,9 +58,12 @@ class StageTimer:
         elapsed = time.perf_counter() - self.started
         remaining = sum(w for name, w in self.weights.items() if name not in self.times and name not in self.skipped)
         ran = self.done_weight
-        if ran <= 0 or remaining <= 0:
-            return "—" if remaining > 0 else "0s"
-        return _fmt(elapsed / ran * remaining)
+        if remaining <= 0:
+            return "0s"
+        # Weights are expected seconds on the reference machine; once a few seconds' worth of
+        # stages ran, scale them by how fast this machine actually went (a 1 s stage is noise).
+        rate = elapsed / ran if ran >= 10 else 1.0
+        return _fmt(rate * remaining)
 
     def run(self, name: str, settings: Any, inputs: list[Path], fn: Callable[[Path], Any]) -> Path:
         """Run `fn(stage_dir)` unless an identical run of this stage is already on disk."""

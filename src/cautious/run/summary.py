@@ -132,6 +132,14 @@ def verdict_lines(summary: dict[str, Any]) -> list[str]:
             + (" (≥ 95%)." if v["agreement_at_least_95"] else " (**below the 95% target**).")
             + (" The paper's claim holds here." if v["claim_holds"] else " The paper's claim does **not** fully hold here.")
         )
+    chosen = set(summary["selected"].values())
+    same = [n for n, s in summary["students"].items() if s["erase"] and {s["strategy"]} == chosen]
+    if len(chosen) == 1 and same:
+        lines.append(
+            f"- Selection chose `{next(iter(chosen))}` for every task, so the cautious student was taught exactly "
+            f"what {' and '.join(same)} was taught; any difference between them is not the method's. "
+            "(Where the probe scores a task's strategies alike, the tie-break — fewest tokens — decides; see the score matrix.)"
+        )
     return lines
 
 
