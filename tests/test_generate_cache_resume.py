@@ -40,11 +40,17 @@ def test_sigkill_at_random_points_then_resume_equals_an_uninterrupted_run(tmp_pa
     rng = random.Random(1234)
     kills = 0
     progress: list[int] = []
-    with FakeOpenAIServer(latency=0.03, **FAULTS, lifetime=120) as srv:
-        for _ in range(6):
+    with FakeOpenAIServer(latency=0.06, **FAULTS, lifetime=120) as srv:
+        for _ in range(3):
+            before = _lines(out)
             proc = subprocess.Popen(cautious_cmd(*job(tmp_path, srv.base_url, out)), cwd=ROOT, env=cli_env(),
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(1.0, 2.5))
+            # Kill at a random moment after this run wrote something, however slow the start-up
+            # on this machine: a fixed delay either kills before any progress or too late.
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and _lines(out) <= before and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 0.4))
             if proc.poll() is None:
                 proc.kill()
                 kills += 1
@@ -68,6 +74,11 @@ def test_sigkill_at_random_points_then_resume_equals_an_uninterrupted_run(tmp_pa
         assert repaid <= 4 * kills  # only requests in flight at a kill (concurrency 4) may be re-paid
     assert kills >= 2 and any(0 < n < 75 for n in progress), progress  # killed mid-run, more than once
     assert out.read_bytes() == reference  # same records, same order, byte for byte
+
+
+def _lines(path) -> int:
+    """Complete records written so far (a torn last line does not count)."""
+    return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
 def test_a_finished_run_rerun_sends_nothing(tmp_path):
