@@ -99,7 +99,7 @@ def test_every_student_gets_the_same_examples_steps_and_seed(smoke_run):
 
 def test_every_student_starts_from_the_probe_checkpoint(smoke_run):
     """`student_init: probe`: the students fine-tune the probe, so selection measured the very
-    model they start from; the probe's knowledge stage is not repeated."""
+    model they start from, with the probe's tokenizer."""
     import yaml
 
     out, _ = smoke_run
@@ -127,3 +127,40 @@ def test_the_shipped_configs_are_valid_run_configs():
     assert real.teacher.startswith("openai:") and real.student_init == "model" and real.train["lora"]
     for preset in ("smoke", "lab", "large"):
         assert load_run_config(preset=preset).preset == preset
+
+
+def test_the_knowledge_stage_is_skipped_only_for_a_probe_that_learned_it(tmp_path):
+    from rich.console import Console
+
+    from cautious.run.pipeline import Pipeline
+
+    cfg = load_run_config(preset="lab")
+    pipe = Pipeline(cfg, tmp_path, Console(quiet=True))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "facts.txt").write_text("Ana Bell lives in Fivton.\n")
+    data = tmp_path / "train.jsonl"
+
+    def stages(**kw):
+        return [st.name for st in pipe._train_config(tmp_path / "s", data, 5, **kw).stages]
+
+    assert stages() == ["knowledge", "strategies"]  # from scratch
+    assert stages(init="probe-train/model", knows_facts=True) == ["strategies"]  # this run's probe
+    assert stages(init="my/ready-probe", knows_facts=False) == ["knowledge", "strategies"]  # a ready probe
+    assert pipe._train_config(tmp_path / "s", data, 5, init="probe-train/model", knows_facts=True).model == "probe-train/model"
+
+
+def test_the_verdict_says_when_selection_made_the_cautious_student_a_baseline():
+    from cautious.run.summary import verdict_lines
+
+    cond = {"accuracy": 0.1, "tokens": 5.0, "agreement": 1.0}
+    students = {
+        "cautious": {"strategy": "selected", "erase": True, "conditions": {"empty": cond}},
+        "direct-only": {"strategy": "direct-answer", "erase": True, "conditions": {"empty": cond}},
+        "step-by-step-only": {"strategy": "step-by-step", "erase": True, "conditions": {"empty": cond | {"tokens": 90.0}}},
+    }
+    from cautious.run.summary import verdict
+
+    summary = {"selected": {"a": "direct-answer", "b": "direct-answer"}, "students": students, "verdict": verdict(students, ["empty"])}
+    assert any("taught exactly what direct-only was taught" in line for line in verdict_lines(summary))
+    summary["selected"]["b"] = "step-by-step"
+    assert not any("taught exactly" in line for line in verdict_lines(summary))

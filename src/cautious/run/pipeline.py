@@ -7,7 +7,8 @@
 2. probe: a student taught *every* candidate strategy with its instruction kept, so it answers
    in whichever way it is told (skipped when `probe:` names a ready model).
 3. select: the probe answers each task's dev split under each strategy → the strategy map.
-4. Students, all with the same examples, the same knowledge stage, the same optimizer steps:
+4. Students, all with the same examples, the same start (the `train:` model, or with
+   `student_init: probe` the probe's checkpoint), the same knowledge stage and steps:
    `cautious` (selected strategy per task, instruction erased — Orca 2), single-strategy
    baselines (direct answers only; step-by-step everywhere, i.e. Orca 1-style explanation
    tuning) and `cautious-no-erasure` (the instruction kept in training).
@@ -101,11 +102,11 @@ class Pipeline:
         generate(teacher, work, str(out_path), params, cache=cache)
         teacher.close()
 
-    def _train_config(self, stage_dir: Path, data: Path, steps: int, init: str | None = None):
-        """Knowledge stage (unless starting from a checkpoint that has it), then the strategies."""
+    def _train_config(self, stage_dir: Path, data: Path, steps: int, init: str | None = None, knows_facts: bool = False):
+        """Knowledge stage (unless `init` is a checkpoint that already learned it), then the strategies."""
         stages: list[dict[str, Any]] = []
         facts = self._facts()
-        if facts is not None and init is None:
+        if facts is not None and not (init is not None and knows_facts):
             stages.append({"name": "knowledge", "datasets": [str(facts)], "epochs": self.cfg.knowledge_epochs})
         # The facts stay in the strategy stage too, so learning strategies does not wash them out.
         stages.append({"name": "strategies", "datasets": [str(data)] + ([str(facts)] if facts else []), "max_steps": steps})
@@ -115,10 +116,10 @@ class Pipeline:
         settings.setdefault("progress", False)
         return validate_train_settings(settings)
 
-    def _train(self, stage_dir: Path, data: Path, steps: int, init: str | None = None) -> None:
+    def _train(self, stage_dir: Path, data: Path, steps: int, init: str | None = None, knows_facts: bool = False) -> None:
         from cautious.train import train
 
-        train(self._train_config(stage_dir, data, steps, init), overwrite=True, log=lambda *a, **k: None)
+        train(self._train_config(stage_dir, data, steps, init, knows_facts), overwrite=True, log=lambda *a, **k: None)
 
     def _student_init(self, probe_spec: str) -> str | None:
         """The checkpoint every student starts from (None: the `train:` model)."""
@@ -234,6 +235,7 @@ class Pipeline:
               [data / "dev.jsonl", *probe_inputs], lambda d: self.stage_select(d, probe_spec))
         init = self._student_init(probe_spec)
         init_inputs = probe_inputs if init is not None else []
+        knows_facts = cfg.probe is None  # a probe this run trained had the knowledge stage; a ready one may not
         answers: dict[str, Path] = {}
         for s in cfg.students:
             key = s.strategy
@@ -247,7 +249,7 @@ class Pipeline:
             e = t.run(f"erase-{s.name}", self._settings("erase_system") | {"erase": s.erase}, [answers[key]],
                       lambda d, s=s, key=key: self.stage_erase(d, answers[key], keep_instruction=not s.erase))
             tr = t.run(f"train-{s.name}", train_keys | {"steps": cfg.steps, "init": init}, [e / "train.jsonl", data / "facts.txt", *init_inputs],
-                       lambda d, e=e: self._train(d, e / "train.jsonl", cfg.steps, init))
+                       lambda d, e=e: self._train(d, e / "train.jsonl", cfg.steps, init, knows_facts))
             t.run(f"eval-{s.name}", self._settings("systems", "max_new_tokens"), [data / "test.jsonl", tr / "stage.json"],
                   lambda d, tr=tr, s=s: self.stage_eval(d, tr / "model", s.name))
         summary = summarize(self)
