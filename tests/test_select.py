@@ -73,3 +73,26 @@ def test_select_command_writes_a_map_generate_can_use(cli, tmp_path):
     assert code == 0, err
     code, _, err = cli("select", "--probe", "lab", "-t", "arithmetic", "--strategies", "ponder", "-o", tmp_path)
     assert code == 2 and "unknown strategy 'ponder'" in err
+
+
+def test_a_difference_the_dev_set_cannot_tell_from_noise_is_a_tie_and_goes_to_fewer_tokens():
+    # 100 paired dev examples: step-by-step right on 70, direct on 64; they disagree on 14
+    # (10 for step-by-step, 4 for direct) — a paired 95% interval of the difference includes zero.
+    slow = [1] * 70 + [0] * 30
+    fast = [1] * 60 + [0] * 10 + [1] * 4 + [0] * 26
+    cells = [Cell("t", "step-by-step", 100, 70, 3000, slow), Cell("t", "direct-answer", 100, 64, 500, fast)]
+    assert choose(cells) == {"t": "direct-answer"}
+    assert choose(cells, intervals=False) == {"t": "step-by-step"}
+    # The same 6 points are no tie when direct never gets right what step-by-step misses.
+    subset = [1] * 64 + [0] * 36
+    assert choose([cells[0], Cell("t", "direct-answer", 100, 64, 500, subset)]) == {"t": "step-by-step"}
+    # A real gap (70 vs 20) is not a tie, whatever it costs.
+    far = [1] * 20 + [0] * 80
+    assert choose([cells[0], Cell("t", "direct-answer", 100, 20, 500, far)]) == {"t": "step-by-step"}
+
+
+def test_each_cell_reports_a_wilson_interval_that_stays_inside_0_and_1():
+    low, high = Cell("t", "direct-answer", 100, 100, 500, [1] * 100).interval
+    assert 0.96 < low < 1.0 and high == 1.0
+    low, high = Cell("t", "direct-answer", 100, 50, 500).interval
+    assert abs(low - 0.404) < 0.002 and abs(high - 0.596) < 0.002

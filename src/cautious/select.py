@@ -4,15 +4,17 @@ Orca 2 assigned strategies by hand, guided by how a student-like model did with 
 *probe* (a model that can follow any strategy when told — in the lab, a student trained with
 the strategy instructions kept) answers each task's dev split under each strategy's teacher
 instruction. The score matrix (accuracy and tokens per answer) decides: argmax accuracy per
-task, ties (within `tie_tolerance`) going to the strategy with fewer tokens, because a
-strategy that costs more and gains nothing should not be taught.
+task, ties going to the strategy with fewer tokens, because a strategy that costs more and
+gains nothing should not be taught. A tie is a strategy whose paired bootstrap 95% interval
+of "best minus it" (the same dev examples under both) includes zero — a difference the dev
+set cannot tell from noise — or one within `tie_tolerance` of the best.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
@@ -34,10 +36,19 @@ class Cell:
     n: int
     correct: int
     tokens: int
+    #: 1/0 per dev example, in the same example order for every strategy of a task (paired).
+    outcomes: list[int] = field(default_factory=list)
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.n if self.n else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """Wilson 95% interval of the accuracy."""
+        from cautious.stats import wilson
+
+        return wilson(self.correct, self.n)
 
     @property
     def mean_tokens(self) -> float:
@@ -75,8 +86,10 @@ def measure(
                 chunk = examples[start : start + batch_size]
                 outs = probe.chat([probe_messages(strategy, ex.input) for ex in chunk], params)
                 for ex, out in zip(chunk, outs):
+                    ok = int(is_correct(ex, extract_final_answer(out.text)))
                     cell.n += 1
-                    cell.correct += is_correct(ex, extract_final_answer(out.text))
+                    cell.correct += ok
+                    cell.outcomes.append(ok)
                     cell.tokens += out.completion_tokens
                 if on_progress:
                     on_progress(len(chunk))
@@ -84,14 +97,27 @@ def measure(
     return cells
 
 
-def choose(cells: list[Cell], tie_tolerance: float = 0.0) -> dict[str, str]:
-    """Per task, the most accurate strategy; among those within `tie_tolerance` of the best,
+def ties_with_best(best: Cell, other: Cell, tie_tolerance: float = 0.0, intervals: bool = True) -> bool:
+    """Whether `other` is as good as `best` as far as the dev set can tell."""
+    from cautious.stats import bootstrap_macro
+
+    if other.accuracy >= best.accuracy - tie_tolerance - 1e-12:
+        return True
+    if not intervals or not best.outcomes or len(best.outcomes) != len(other.outcomes):
+        return False
+    diff = [b - o for b, o in zip(best.outcomes, other.outcomes)]
+    _, low, _ = bootstrap_macro([diff], seed=0)
+    return low <= 0
+
+
+def choose(cells: list[Cell], tie_tolerance: float = 0.0, intervals: bool = True) -> dict[str, str]:
+    """Per task, the most accurate strategy; among those that tie with it (`ties_with_best`),
     the one with the fewest tokens per answer (then catalog order, for determinism)."""
     chosen: dict[str, str] = {}
     for task in dict.fromkeys(c.task for c in cells):
         row = [c for c in cells if c.task == task]
-        best = max(c.accuracy for c in row)
-        contenders = [c for c in row if c.accuracy >= best - tie_tolerance - 1e-12]
+        best = max(row, key=lambda c: c.accuracy)
+        contenders = [c for c in row if c is best or ties_with_best(best, c, tie_tolerance, intervals)]
         chosen[task] = min(contenders, key=lambda c: c.mean_tokens).strategy
     return chosen
 
@@ -105,14 +131,15 @@ def write_selection(out_dir: str | Path, cells: list[Cell], chosen: dict[str, st
         "split": split,
         "strategies": chosen,
         "scores": {
-            task: {c.strategy: {"accuracy": round(c.accuracy, 4), "tokens": round(c.mean_tokens, 1)} for c in cells if c.task == task}
+            task: {c.strategy: {"accuracy": round(c.accuracy, 4), "interval": [round(x, 4) for x in c.interval], "n": c.n,
+                                "tokens": round(c.mean_tokens, 1)} for c in cells if c.task == task}
             for task in chosen
         },
     }
     map_path = out / "strategy_map.yaml"
     with atomic_writer(map_path) as fh:
-        fh.write("# Written by `cautious select`: argmax accuracy per task, ties to fewer tokens.\n")
+        fh.write("# Written by `cautious select`: argmax accuracy per task; ties (paired 95% interval) to fewer tokens.\n")
         yaml.safe_dump(doc, fh, sort_keys=False)
     with atomic_writer(out / "scores.json") as fh:
-        json.dump({"probe": probe, "split": split, "cells": [asdict(c) | {"accuracy": c.accuracy} for c in cells], "chosen": chosen}, fh, indent=2)
+        json.dump({"probe": probe, "split": split, "cells": [asdict(c) | {"accuracy": c.accuracy, "interval": list(c.interval)} for c in cells], "chosen": chosen}, fh, indent=2)
     return map_path

@@ -14,13 +14,14 @@ console = Console()
 
 def matrix_table(cells, chosen) -> Table:
     strategies = list(dict.fromkeys(c.strategy for c in cells))
-    table = Table(title="probe accuracy % (tokens per answer); * = selected")
+    table = Table(title="probe accuracy % [Wilson 95% CI] (tokens per answer); * = selected")
     table.add_column("task", no_wrap=True)
     for s in strategies:
         table.add_column(s.replace("-", "-\n"), justify="right")
     for task in chosen:
         row = {c.strategy: c for c in cells if c.task == task}
-        table.add_row(task, *[f"{'*' if chosen[task] == s else ''}{100 * row[s].accuracy:.0f} ({row[s].mean_tokens:.0f})" for s in strategies])
+        table.add_row(task, *[f"{'*' if chosen[task] == s else ''}{100 * row[s].accuracy:.0f} [{100 * row[s].interval[0]:.0f}–"
+                              f"{100 * row[s].interval[1]:.0f}] ({row[s].mean_tokens:.0f})" for s in strategies])
     return table
 
 
@@ -41,6 +42,9 @@ def register(app: typer.Typer) -> None:
         max_tokens: int = typer.Option(256, help="Max new tokens per probe answer."),
         batch_size: int = typer.Option(32),
         tie_tolerance: float = typer.Option(0.0, help="Accuracy gap treated as a tie (then fewer tokens wins)."),
+        intervals: bool = typer.Option(True, help="Also treat as a tie a gap whose paired bootstrap 95% interval includes 0."),
+        instructions: str = typer.Option("full", help="What the probe reads per strategy: `full` (the teacher instruction) or "
+                                                       "`card` (its one-line card, as a probe trained on cards needs)."),
     ) -> None:
         """Measure the probe on every task × strategy and write the best strategy per task."""
         from cautious.errors import UserError
@@ -51,8 +55,12 @@ def register(app: typer.Typer) -> None:
 
         if n <= 0:
             raise UserError("-n must be at least 1 (empty selection)")
+        if instructions not in ("full", "card"):
+            raise UserError(f"--instructions {instructions!r}: expected `full` or `card`")
         catalog = load_catalog(strategies_file)
         candidates = [get_strategy(s.strip(), catalog) for s in strategies.split(",") if s.strip()]
+        if instructions == "card":
+            candidates = [c.as_card() for c in candidates]
         if not candidates:
             raise UserError("no strategies selected")
         task_list = resolve_tasks(tasks)
@@ -63,7 +71,7 @@ def register(app: typer.Typer) -> None:
             cells = measure(model, task_list, candidates, split, n, seed, SamplingParams(max_tokens=max_tokens), batch_size,
                             on_progress=lambda k: bar.advance(job, k))
         model.close()
-        chosen = choose(cells, tie_tolerance)
+        chosen = choose(cells, tie_tolerance, intervals)
         path = write_selection(out, cells, chosen, model.name, split)
         console.print(matrix_table(cells, chosen))
         console.print(f"strategy map → {path}")
