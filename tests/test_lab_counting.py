@@ -52,8 +52,10 @@ def test_round_trip_and_solver(problems: list[dict]) -> None:
         assert sol.answer == str(expected)
         counts.add(expected)
         assert sol.extract == [w for w in listed if w in CATEGORIES[m.group(1)][1]]
-        assert len(sol.steps) == len(listed) + 1 and sol.steps[-1].startswith(f"So there {'is' if expected == 1 else 'are'} {expected} ")
-        assert re.search(rf"[:l] {expected}$", sol.steps[-2]), "the running count ends at the answer"
+        assert [s.split(":")[0] for s in sol.steps] == listed, "one line per listed word, in order"
+        assert sol.steps[-1].endswith(f", {expected}"), "the running count ends at the answer"
+        hits = [s for s in sol.steps if ": yes, " in s]
+        assert [int(s.rsplit(", ", 1)[1]) for s in hits] == list(range(1, expected + 1))
         assert sol.reasoning[-1].endswith(f" {expected}.")
         categories = {c for c, (_, ws) in CATEGORIES.items() if set(ws) & set(listed)}
         assert len(sol.recall) == len(categories), "one recalled membership line per category present"

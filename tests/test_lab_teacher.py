@@ -91,3 +91,23 @@ def _shape(text: str) -> list[str]:
 
 def _expected_shape(sections: list[str]) -> list[str]:
     return list(sections)
+
+
+def test_arithmetic_steps_are_one_column_a_line_with_the_result_so_far():
+    from cautious.lab.arithmetic import column_steps
+
+    assert column_steps(354, 627, "+") == ["4+7=11, 1", "5+2+1=8, 81", "3+6=9, 981"]
+    assert column_steps(985, 47, "+") == ["5+7=12, 2", "8+4+1=13, 32", "9+0+1=10, 1032"]
+    assert column_steps(512, 498, "-") == ["12-8=4, 4", "11-1-9=1, 14", "5-1-4=0, 014"]
+    for a, b, op in [(955, 796, "-"), (700, 1, "-"), (999, 999, "+"), (1000, 999, "-")]:
+        last = column_steps(a, b, op)[-1].rsplit(", ", 1)[1]
+        assert int(last) == (a + b if op == "+" else a - b)
+
+
+def test_the_teacher_answers_a_strategy_card_in_that_strategy_shape():
+    card = CATALOG["step-by-step"].as_card().teacher_instruction
+    assert card == "Solve it step by step."
+    from cautious.models.lab import LabTeacher
+
+    out = LabTeacher(strategies=CATALOG).answer([Message(role="system", content=card), Message(role="user", content="What is 354 + 627?")])
+    assert out == "Step 1: 4+7=11, 1\nStep 2: 5+2+1=8, 81\nStep 3: 3+6=9, 981\nFinal answer: 981"

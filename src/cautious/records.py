@@ -95,7 +95,17 @@ class Strategy(Record):
     answer_format: str = "Final answer: <answer>"
     steps: list[StrategyStep] = Field(default_factory=list)
     response_template: str | None = None
+    #: A one-line instruction naming the strategy (the full instruction's short form). A probe
+    #: that is taught strategies from scratch reads the card instead of the long instruction,
+    #: so its tokens go to the answers (`cautious run`, `instructions: card`).
+    card: str | None = None
     source: str = "builtin"
+
+    def as_card(self) -> "Strategy":
+        """This strategy with its card as the (single-call) instruction; the description's
+        first sentence when it has no card."""
+        card = self.card or self.description.split(". ")[0].rstrip(".") + "."
+        return self.model_copy(update={"teacher_instruction": card, "steps": [], "response_template": None})
 
     def calls(self) -> list[StrategyStep]:
         """The calls to make, single-call strategies included, in order."""

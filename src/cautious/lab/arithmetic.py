@@ -12,45 +12,42 @@ import re
 
 from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
 
-_PLACES = ["ones", "tens", "hundreds", "thousands", "ten-thousands", "hundred-thousands"]
 _QUESTION = re.compile(r"^What is (\d+) ([+-]) (\d+)\?$")
 
 
-def _place(i: int) -> str:
-    return _PLACES[i] if i < len(_PLACES) else f"10^{i}"
-
-
 def column_steps(a: int, b: int, op: str) -> list[str]:
-    """Column addition with carries or subtraction with borrows, one line per column."""
+    """The column method in the shortest form a tiny student can follow, one column a line.
+
+    Each line does one column from the ones place and ends with the result so far, so nothing
+    is carried in the head: the next line copies it and puts one digit in front, and the final
+    answer copies the last line. Addition shows the carry as `+1`, the last column writes its
+    whole total. Subtraction writes a borrowing column's top digit as `1x` and pays the borrow
+    back as `-1` in the next column; leading zeros drop out in the final answer.
+
+        What is 354 + 627?   Step 1: 4+7=11, 1 / Step 2: 5+2+1=8, 81 / Step 3: 3+6=9, 981
+        What is 512 - 498?   Step 1: 12-8=4, 4 / Step 2: 11-1-9=1, 14 / Step 3: 5-1-4=0, 014
+    """
     da, db = str(a)[::-1], str(b)[::-1]
     width = max(len(da), len(db))
-    steps, digits, carry = [], [], 0
+    steps, so_far, carry = [], "", 0
     for i in range(width):
         x = int(da[i]) if i < len(da) else 0
         y = int(db[i]) if i < len(db) else 0
         if op == "+":
             total = x + y + carry
-            expr = f"{x} + {y}" + (f" + {carry}" if carry else "")
-            digit, carry = total % 10, total // 10
-            tail = f", write {digit}" + (f", carry {carry}" if carry else "")
-            steps.append(f"{_place(i)}: {expr} = {total}{tail}")
+            expr = f"{x}+{y}" + ("+1" if carry else "")
+            last = i == width - 1
+            so_far = (str(total) if last else str(total % 10)) + so_far
+            steps.append(f"{expr}={total}, {so_far}")
+            carry = total // 10
         else:
-            x_eff = x - carry
-            borrow = 1 if x_eff < y else 0
-            top = x_eff + 10 * borrow
-            digit = top - y
-            expr = f"{x}" + (f" - {carry}" if carry else "")
-            if borrow:
-                steps.append(f"{_place(i)}: {expr} is less than {y}, borrow: {top} - {y} = {digit}")
-            else:
-                steps.append(f"{_place(i)}: {expr} - {y} = {digit}")
+            borrow = 1 if x - carry < y else 0
+            top = x + 10 * borrow
+            digit = top - carry - y
+            expr = f"{top}" + ("-1" if carry else "") + f"-{y}"
+            so_far = str(digit) + so_far
+            steps.append(f"{expr}={digit}, {so_far}")
             carry = borrow
-        digits.append(str(digit))
-    if op == "+" and carry:
-        digits.append(str(carry))
-        steps.append(f"{_place(width)}: write the carry {carry}")
-    result = int("".join(reversed(digits)))
-    steps.append(f"so {a} {op} {b} = {result}")
     return steps
 
 
@@ -61,6 +58,20 @@ class Arithmetic(LabFamily):
     answer_type = "number"
     knobs = {"digits": 3, "ops": "+-"}
     expected_strategy = "step-by-step"
+
+    def corpus(self) -> list[str]:
+        """The one-digit facts every column of `column_steps` uses — the addition table with and
+        without a carry in, and the subtraction table with and without a borrow — written exactly
+        as the steps write them. A student from scratch knows no arithmetic facts; a pretrained
+        one does. These lines hold no lab question and no answer of any split."""
+        lines = []
+        for x in range(10):
+            for y in range(10):
+                for carry in (0, 1):
+                    lines.append(f"{x}+{y}" + ("+1" if carry else "") + f"={x + y + carry}")
+                    top = x + 10 if x - carry < y else x
+                    lines.append(f"{top}" + ("-1" if carry else "") + f"-{y}={top - carry - y}")
+        return lines
 
     def sample(self, rng: random.Random, digits: int, ops: str) -> Problem:
         lo, hi = 10 ** (digits - 1), 10**digits - 1

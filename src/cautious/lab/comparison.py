@@ -36,6 +36,10 @@ class Comparison(LabFamily):
     knobs = {"digits": 5, "equal_prefix": 0.7}
     expected_strategy = "direct-answer"
 
+    def corpus(self) -> list[str]:
+        """How any two digits compare, as the steps write it (`7>3`, `3<7`, `5=5`)."""
+        return [f"{x}{'>' if x > y else '<' if x < y else '='}{y}" for x in range(10) for y in range(10)]
+
     def sample(self, rng: random.Random, digits: int, equal_prefix: float) -> Problem:
         if digits < 1:
             raise UserError(f"comparison: knob 'digits' must be at least 1, got {digits}")
@@ -73,7 +77,7 @@ class Comparison(LabFamily):
         if len(a) != len(b):
             # Not sampled, but parse accepts it, so answer it rather than refuse.
             size = f"{big} has {len(big)} digits and {small} has {len(small)}"
-            steps = [f"{size}.", f"More digits means larger, so {big} is larger."]
+            steps = [f"{len(a)} digits vs {len(b)} digits"]
             reasoning = [f"{size}, so {big} > {small}."]
             explanation = "Compare the lengths first: the number with more digits is larger."
             checks = {n: f"{size}." for n in (a, b)}
@@ -81,9 +85,9 @@ class Comparison(LabFamily):
         else:
             k = _first_difference(a, b)
             pos = f"{_ordinal(k + 1)} digit"
-            steps = [f"Both have {len(a)} digits, so compare from the left."]
-            steps += [f"{_ordinal(i + 1)} digit: {a[i]} and {b[i]} are equal." for i in range(k)]
-            steps += [f"{_ordinal(k + 1)} digit: {big[k]} > {small[k]}.", f"So {big} is larger."]
+            # One digit pair a line from the left, as short as a tiny student can copy it;
+            # the first unequal pair decides.
+            steps = [f"{a[i]}={b[i]}" for i in range(k)] + [f"{a[k]}{'>' if a[k] > b[k] else '<'}{b[k]}"]
             shared = f"share the first {k} digits {a[:k]}" if k > 1 else f"share the first digit {a[0]}"
             if k == 0:
                 shared = "differ already at the first digit"

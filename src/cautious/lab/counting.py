@@ -39,6 +39,12 @@ class Counting(LabFamily):
     knobs = {"items": 8, "max_count": 5}
     expected_strategy = "step-by-step"
 
+    def corpus(self) -> list[str]:
+        """Which category each word belongs to — the world knowledge a pretrained model brings
+        and a student from scratch lacks — one sentence per word and one list per category."""
+        lines = [f"{w} is {CATEGORIES[c][0]}." for w, c in CATEGORY_OF.items()]
+        return lines + [f"{c}: {', '.join(words)}." for c, (_, words) in CATEGORIES.items()]
+
     def sample(self, rng: random.Random, items: int, max_count: int) -> Problem:
         category = rng.choice(list(CATEGORIES))
         target = CATEGORIES[category][1]
@@ -66,14 +72,13 @@ class Counting(LabFamily):
         hits = [w for w in words if CATEGORY_OF[w] == category]
         misses = [w for w in words if CATEGORY_OF[w] != category]
         n = len(hits)
+        # One word a line with the running count after it: one yes/no decision per line, and
+        # the count so far is always on the page.
         steps, count = [], 0
         for w in words:
-            if CATEGORY_OF[w] == category:
-                count += 1
-                steps.append(f"{w} is {one}: {count}")
-            else:
-                steps.append(f"{w} is not {one}, still {count}")
-        steps.append(f"So there {'is' if n == 1 else 'are'} {n} {category if n != 1 else one.split(' ', 1)[1]}.")
+            hit = CATEGORY_OF[w] == category
+            count += hit
+            steps.append(f"{w}: {'yes' if hit else 'no'}, {count}")
         explanation = (f"Count only the words that name {one}; the other words in the list do not count. "
                        f"Go through all {len(words)} words once and keep a running tally.")
         # recall: the category of every listed word, the asked category first

@@ -3,8 +3,8 @@
 It is a *tool-using teacher*: a program that reads the question, solves it exactly with the
 family's solver, and writes the answer in the shape the system message asks for. It sits
 behind the same `ChatModel` interface as any LLM, so generate, eval and select never know
-it is a program. It recognises a strategy by its instruction text (any strategy of the
-catalog it was given, user strategies included); under any other system message (empty, a
+it is a program. It recognises a strategy by its instruction text or its one-line card (any
+strategy of the catalog it was given, user strategies included); under any other system message (empty, a
 generic one) it answers in its default shape, `direct-answer` unless told otherwise.
 """
 
@@ -33,7 +33,7 @@ class LabTeacher(ChatModel):
         # Each call's instruction text identifies the sections to write (multi-call steps included).
         self.sections_by_instruction: dict[str, list[str]] = {}
         for strategy in catalog.values():
-            for step in strategy.calls():
+            for step in strategy.calls() + strategy.as_card().calls():
                 self.sections_by_instruction[step.system.strip()] = step.sections
         self.families: list[LabFamily] = list(families().values())
 
