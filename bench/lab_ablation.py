@@ -1,19 +1,24 @@
 """The lab ablation as a benchmark: Orca 2's claim in miniature, and what each stage costs.
 
 Runs `cautious run --preset lab` (the README's main job) in a fresh folder and reports, per
-student and system message: held-out average accuracy, tokens per answer, and how often the
-student answered in the shape of the strategy `select` chose for the task (agreement); then
-the wall time of every stage and the verdict on the target:
+student and system message: held-out average accuracy with its 95% interval, tokens per
+answer, agreement with the strategy `select` chose, and the cautious student minus each
+other student (paired bootstrap 95% interval: beats / ties within the interval / loses);
+then the probe's score matrix, the wall time of every stage and the verdict on the target:
 
-    the erased cautious student beats every single-strategy student on average accuracy,
-    at fewer tokens per answer than the always-step-by-step student, and picks the selected
-    strategy on its own for >= 95% of answers.
+    the erased cautious student is beaten by no single-strategy student, reaches >= 50%
+    average accuracy, spends <= 0.6x the tokens per answer of the always-step-by-step
+    student, and answers in the selected strategy's shape >= 95% of the time.
 
-    python bench/lab_ablation.py                    # the lab preset, ≤ 15 minutes on 2 cores
+    python bench/lab_ablation.py                    # the lab preset, <= 15 minutes on 2 cores
+    python bench/lab_ablation.py --seeds 3          # seeds 0, 1, 2: mean ± sd, claim per seed
+    python bench/lab_ablation.py --budgets 0.5,1,2  # a learning curve: probe and student steps scaled
     python bench/lab_ablation.py --preset smoke     # ~1 minute, to try the script
 
-Writes bench/results/lab_ablation.json (summary, stage seconds, machine, load average).
-Timings depend on the machine and on what else runs on it; accuracies are seeded and do not.
+Writes bench/results/lab_ablation.json: seed 0's full summary (the `make run` result) under
+`summary`, every seed's under `seeds`, mean ± sd over seeds under `across_seeds`, and with
+`--budgets` one summary per budget under `budgets` (the gap between students at each).
+Timings depend on the machine and on what else runs on it; accuracies are seeded.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -31,10 +37,55 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 
 
+def print_seed(summary: dict, conds: list[str], wall: float) -> None:
+    from cautious.run.summary import verdict_lines
+
+    for cond in conds:
+        print(f"\nsystem message `{cond}`: accuracy % [95% CI] / tokens per answer / agreement % / cautious minus it [95% CI]")
+        for name, s in summary["students"].items():
+            v = s["conditions"][cond]
+            cmp = summary["comparisons"].get(cond, {}).get(name)
+            diff = "" if cmp is None else f"{100 * cmp['difference']:+6.1f} [{100 * cmp['interval'][0]:+.1f}, {100 * cmp['interval'][1]:+.1f}] {cmp['verdict']}"
+            print(f"  {name:<21}{s['strategy']:<15}{100 * v['accuracy']:6.1f} [{100 * v['interval'][0]:5.1f}, {100 * v['interval'][1]:5.1f}]"
+                  f"{v['tokens']:7.1f}{100 * v['agreement']:7.1f}   {diff}")
+    print("\nprobe score matrix on dev (accuracy %, tokens):")
+    for task, row in summary["score_matrix"].items():
+        cells = "  ".join(f"{s}: {100 * c['accuracy']:.1f} ({c['tokens']:.0f})" for s, c in row.items())
+        print(f"  {task:<12} selected {summary['selected'][task]:<17} {cells}")
+    print("\nstage wall times (s):")
+    for stage, sec in summary["stage_seconds"].items():
+        print(f"  {stage:<30}{sec:>8.1f}")
+    print(f"  {'total (this process)':<30}{wall:>8.1f}\n")
+    for line in verdict_lines(summary):
+        print(line.replace("**", ""))
+
+
+def across(seeds: list[dict], conds: list[str]) -> dict:
+    """Mean ± sd over seeds of each student's accuracy, tokens and agreement; claim per seed."""
+    def ms(xs: list[float]) -> dict:
+        return {"mean": statistics.fmean(xs), "sd": statistics.stdev(xs) if len(xs) > 1 else 0.0, "values": xs}
+
+    first = seeds[0]["summary"]
+    out: dict = {"seeds": [s["seed"] for s in seeds], "students": {}, "claim_holds": {}}
+    for name in first["students"]:
+        out["students"][name] = {
+            cond: {k: ms([s["summary"]["students"][name]["conditions"][cond][k] for s in seeds]) for k in ("accuracy", "tokens", "agreement")}
+            for cond in conds
+        }
+    for cond in conds:
+        holds = [bool(s["summary"]["verdict"].get(cond, {}).get("claim_holds")) for s in seeds]
+        out["claim_holds"][cond] = {"seeds_holding": sum(holds), "of": len(holds), "per_seed": holds}
+    out["selected"] = [s["summary"]["selected"] for s in seeds]
+    out["wall_seconds"] = ms([s["wall_seconds"] for s in seeds])
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="lab")
-    ap.add_argument("--work", type=Path, default=ROOT / "runs" / "bench-lab", help="run folder (emptied first)")
+    ap.add_argument("--seeds", type=int, default=1, help="run seeds 0..N-1 (N > 1: mean ± sd across seeds)")
+    ap.add_argument("--budgets", default="1", help="comma-separated multipliers of the preset's probe and student steps (seed 0)")
+    ap.add_argument("--work", type=Path, default=ROOT / "runs" / "bench-lab", help="run folder (emptied first; one subfolder per seed)")
     ap.add_argument("--keep", action="store_true", help="reuse finished stages in --work instead of starting fresh")
     ap.add_argument("--out", type=Path, default=None, help="JSON result (default bench/results/lab_ablation[-PRESET].json)")
     a = ap.parse_args()
@@ -44,43 +95,57 @@ def main() -> None:
 
     from cautious.run import load_run_config
     from cautious.run import run as run_pipeline
-    from cautious.run.summary import verdict_lines
 
     if a.work.exists() and not a.keep:
         shutil.rmtree(a.work)
-    cfg = load_run_config(preset=a.preset)
     load_before = os.getloadavg()
-    started = time.perf_counter()
-    summary = run_pipeline(cfg, str(a.work), console=Console(stderr=True))
-    wall = time.perf_counter() - started
+    budgets = [float(b) for b in a.budgets.split(",")]
+    base = load_run_config(preset=a.preset)
+    jobs = [(seed, 1.0) for seed in range(a.seeds)] + [(0, b) for b in budgets if b != 1.0]
+    runs, curve = [], []
+    for seed, budget in jobs:
+        cfg = base.model_copy(update={"seed": seed, "steps": max(1, round(base.steps * budget)),
+                                      "probe_steps": max(1, round((base.probe_steps or base.steps) * budget))})
+        folder = a.work / (f"seed{seed}" if budget == 1.0 else f"budget{budget:g}")
+        started = time.perf_counter()
+        summary = run_pipeline(cfg, str(folder), console=Console(stderr=True))
+        wall = time.perf_counter() - started
+        print(f"\n=== lab ablation, preset {a.preset}, seed {seed}, budget {budget:g}x: {wall:.0f} s ===")
+        print_seed(summary, cfg.systems, wall)
+        row = {"seed": seed, "budget": budget, "probe_steps": cfg.probe_steps, "steps": cfg.steps,
+               "wall_seconds": round(wall, 1), "config": cfg.model_dump(mode="json"), "summary": summary}
+        (runs if budget == 1.0 else curve).append(row)
+    if len(budgets) > 1:
+        curve = sorted(curve + [runs[0]], key=lambda r: r["budget"])
 
-    conds = cfg.systems
-    print(f"\nlab ablation, preset {a.preset}: held-out accuracy % / tokens per answer / agreement % per system message")
-    print(f"{'student':<22}{'taught':<16}" + "".join(f"{'[' + c + ']':>24}" for c in conds))
-    for name, s in summary["students"].items():
-        cells = "".join(
-            f"{100 * v['accuracy']:>9.1f}{v['tokens']:>7.0f}{100 * v['agreement']:>8.1f}" for v in (s["conditions"][c] for c in conds)
-        )
-        print(f"{name:<22}{s['strategy']:<16}{cells}")
-    print("\nselected strategies: " + ", ".join(f"{t}: {s}" for t, s in summary["selected"].items()))
-    print("\nstage wall times (s):")
-    for stage, sec in summary["stage_seconds"].items():
-        print(f"  {stage:<30}{sec:>8.1f}")
-    print(f"  {'total (this process)':<30}{wall:>8.1f}")
-    print()
-    for line in verdict_lines(summary):
-        print(line.replace("**", ""))
-
-    out = a.out or RESULTS / ("lab_ablation.json" if a.preset == "lab" else f"lab_ablation-{a.preset}.json")
     result = {
         "benchmark": "lab_ablation", "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "preset": a.preset,
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                     "load_average_before": [round(x, 2) for x in load_before], "load_average_after": [round(x, 2) for x in os.getloadavg()],
                     "python": sys.version.split()[0], "torch": torch.__version__},
-        "wall_seconds": round(wall, 1),
-        "config": cfg.model_dump(mode="json"),
-        "summary": summary,
+        "wall_seconds": runs[0]["wall_seconds"], "config": runs[0]["config"], "summary": runs[0]["summary"],
     }  # fmt: skip
+    if len(budgets) > 1:
+        result["budgets"] = [{k: r[k] for k in ("budget", "probe_steps", "steps", "wall_seconds", "summary")} for r in curve]
+        print("\n=== learning curve (seed 0): budget, probe steps, student steps | cautious minus each student, points [95% CI] ===")
+        for r in curve:
+            for cond, cmp in r["summary"]["comparisons"].items():
+                cells = "  ".join(f"{n}: {100 * v['difference']:+.1f} [{100 * v['interval'][0]:+.1f}, {100 * v['interval'][1]:+.1f}]"
+                                  for n, v in cmp.items())
+                acc = 100 * r["summary"]["students"]["cautious"]["conditions"][cond]["accuracy"]
+                print(f"  {r['budget']:g}x ({r['probe_steps']}, {r['steps']}) [{cond}] cautious {acc:.1f}%  {cells}")
+    if a.seeds > 1:
+        conds = runs[0]["config"]["systems"]
+        result["seeds"] = [{"seed": r["seed"], "wall_seconds": r["wall_seconds"], "summary": r["summary"]} for r in runs]
+        result["across_seeds"] = agg = across(runs, conds)
+        print(f"\n=== across seeds {agg['seeds']}: mean ± sd ===")
+        for name, by_cond in agg["students"].items():
+            cells = "  ".join(f"[{c}] acc {100 * v['accuracy']['mean']:.1f} ± {100 * v['accuracy']['sd']:.1f}, tok {v['tokens']['mean']:.1f}, "
+                              f"agree {100 * v['agreement']['mean']:.1f}" for c, v in by_cond.items())
+            print(f"  {name:<21}{cells}")
+        for cond, h in agg["claim_holds"].items():
+            print(f"  claim holds under `{cond}` in {h['seeds_holding']} of {h['of']} seeds")
+    out = a.out or RESULTS / ("lab_ablation.json" if a.preset == "lab" else f"lab_ablation-{a.preset}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     print(f"\nwrote {out}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cautious.run import load_run_config
+from cautious.strategies import load_catalog
 
 
 @pytest.fixture(scope="module")
@@ -24,26 +25,34 @@ def smoke_run(tmp_path_factory):
 def test_smoke_run_writes_every_stage_and_a_report(smoke_run):
     out, result = smoke_run
     assert result.exit_code == 0, result.stderr
-    for stage in ("data", "probe-data", "probe-train", "select", "train-cautious", "train-direct-only",
+    for stage in ("data", "probe-data", "probe-train", "probe-curve", "select", "train-cautious", "train-direct-only",
                   "train-step-by-step-only", "train-cautious-no-erasure", "eval-cautious", "report"):
         assert (out / stage / "stage.json").exists(), stage
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["students"]) == {"cautious", "direct-only", "step-by-step-only", "cautious-no-erasure"}
     for student in summary["students"].values():
         assert set(student["conditions"]) == {"empty", "cautious"}
-    assert set(summary["selected"]) == {"arithmetic", "kv_lookup", "comparison"}
+    assert set(summary["selected"]) == {"arithmetic", "comparison", "counting"}
     report = (out / "report" / "report.md").read_text()
-    assert "## Verdict" in report and "accuracy_per_task.png" in report
-    assert (out / "report" / "accuracy_per_task.png").stat().st_size > 10_000
-    assert "data:image/png;base64," in (out / "report" / "report.html").read_text()
-    assert "Held-out accuracy" in result.stdout
+    assert "## Verdict" in report and "paired bootstrap 95% intervals" in report
+    for figure in ("accuracy_per_task", "accuracy_vs_tokens", "score_matrix", "probe_curve"):
+        assert f"{figure}.png" in report and (out / "report" / f"{figure}.png").stat().st_size > 10_000, figure
+    assert report.count("data:image/png;base64,") == 0 and (out / "report" / "report.html").read_text().count("data:image/png;base64,") == 4
+    assert "average held-out accuracy" in result.stdout and "score matrix" in result.stdout
+    # Intervals everywhere the report compares: per student, per pair of students, per probe cell.
+    cautious = summary["students"]["cautious"]["conditions"]["empty"]
+    assert cautious["interval"][0] <= cautious["accuracy"] <= cautious["interval"][1]
+    assert set(summary["comparisons"]["empty"]) == {"direct-only", "step-by-step-only", "cautious-no-erasure"}
+    assert all(v["verdict"] in ("beats", "ties within the interval", "loses") for v in summary["comparisons"]["empty"].values())
+    assert {len(row) for row in summary["score_matrix"].values()} == {3} and summary["probe_curve"]
 
 
 def test_the_student_without_erasure_keeps_the_instruction_and_the_others_do_not(smoke_run):
     out, _ = smoke_run
     kept = [json.loads(line) for line in (out / "erase-cautious-no-erasure" / "train.jsonl").read_text().splitlines()]
     erased = [json.loads(line) for line in (out / "erase-cautious" / "train.jsonl").read_text().splitlines()]
-    assert all(len(c["messages"][0]["content"]) > 300 for c in kept)
+    cards = {s.as_card().teacher_instruction for s in load_catalog().values()}
+    assert {c["messages"][0]["content"] for c in kept} <= cards  # the lab preset's teacher reads strategy cards
     assert {c["messages"][0]["content"] for c in erased} == {
         "You are a careful assistant. Before answering, decide how the task is best solved, then solve it "
         "that way, follow the instructions exactly, and state your final answer clearly."}
@@ -160,7 +169,34 @@ def test_the_verdict_says_when_selection_made_the_cautious_student_a_baseline():
     }
     from cautious.run.summary import verdict
 
-    summary = {"selected": {"a": "direct-answer", "b": "direct-answer"}, "students": students, "verdict": verdict(students, ["empty"])}
+    summary = {"selected": {"a": "direct-answer", "b": "direct-answer"}, "students": students, "verdict": verdict(students, {}, ["empty"])}
     assert any("taught exactly what direct-only was taught" in line for line in verdict_lines(summary))
     summary["selected"]["b"] = "step-by-step"
     assert not any("taught exactly" in line for line in verdict_lines(summary))
+
+
+def test_the_verdict_reads_differences_from_paired_intervals_not_point_estimates():
+    from cautious.run.summary import compare_students, verdict, verdict_lines
+
+    def cond(acc, tokens, agree=1.0):
+        return {"accuracy": acc, "tokens": tokens, "agreement": agree}
+
+    # 200 test examples of one task; cautious is right on the first 140.
+    ids = [f"e{i}" for i in range(200)]
+    right = lambda k: {"t": {i: int(n < k) for n, i in enumerate(ids)}}  # noqa: E731
+    outcomes = {"cautious": {"empty": right(140)}, "direct-only": {"empty": right(137)}, "step-by-step-only": {"empty": right(80)}}
+    comparisons = compare_students(outcomes, "cautious", ["empty"])
+    assert comparisons["empty"]["direct-only"]["verdict"] == "ties within the interval"  # +1.5 points, 3 of 200 examples
+    assert comparisons["empty"]["step-by-step-only"]["verdict"] == "beats"
+    students = {"cautious": {"strategy": "selected", "erase": True, "conditions": {"empty": cond(0.70, 12.0)}},
+                "direct-only": {"strategy": "direct-answer", "erase": True, "conditions": {"empty": cond(0.685, 6.0)}},
+                "step-by-step-only": {"strategy": "step-by-step", "erase": True, "conditions": {"empty": cond(0.40, 40.0)}}}
+    v = verdict(students, comparisons, ["empty"])["empty"]
+    assert v["claim_holds"] and v["token_ratio_vs_step_by_step"] == 0.3
+    line = verdict_lines({"selected": {"t": "direct-answer", "u": "step-by-step"}, "students": students, "verdict": {"empty": v}})[0]
+    assert "ties within the interval direct-only" in line and "beats step-by-step-only" in line and "The claim holds here" in line
+    # The same point estimates with the cautious student losing on its paired examples: no claim.
+    outcomes["direct-only"]["empty"] = {"t": {i: int(n < 170) for n, i in enumerate(ids)}}
+    comparisons = compare_students(outcomes, "cautious", ["empty"])
+    assert comparisons["empty"]["direct-only"]["verdict"] == "loses"
+    assert not verdict(students, comparisons, ["empty"])["empty"]["claim_holds"]

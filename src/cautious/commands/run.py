@@ -12,17 +12,22 @@ from rich.table import Table
 console = Console()
 
 
-def summary_table(summary: dict) -> Table:
+def summary_tables(summary: dict) -> list[Table]:
+    """The per-condition student tables and the probe's score matrix (per-task tables: the report)."""
     from cautious.run.summary import tables
 
-    title, (header, rows) = next(iter(tables(summary).items()))
-    table = Table(title=title)
-    for h in header:
-        left = h in ("student", "taught", "erased")
-        table.add_column(h, justify="left" if left else "right", no_wrap=h == "student")
-    for r in rows:
-        table.add_row(*r)
-    return table
+    out = []
+    for title, (header, rows) in tables(summary).items():
+        if "per task" in title:
+            continue
+        table = Table(title=title)
+        for h in header:
+            left = h in ("student", "taught", "erased", "task", "selected")
+            table.add_column(h, justify="left" if left else "right", no_wrap=h == "student")
+        for r in rows:
+            table.add_row(*r)
+        out.append(table)
+    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -47,7 +52,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print(json.dumps(summary, indent=2))
             return
-        console.print(summary_table(summary))
+        for table in summary_tables(summary):
+            console.print(table)
         for line in verdict_lines(summary):
             console.print(line.replace("**", ""), highlight=False)
         console.print(f"report: {folder / 'report' / 'report.md'}  ·  {folder / 'report' / 'report.html'}")

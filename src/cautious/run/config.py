@@ -64,6 +64,11 @@ class RunConfig(_Strict):
     teacher: str = "lab"
     teacher_options: dict[str, Any] = Field(default_factory=dict)
     teacher_max_tokens: int = 1024
+    #: What the teacher and the probe read as a strategy's instruction: its detailed
+    #: `teacher_instruction` (a real LLM teacher needs it), or its one-line `card` (a probe
+    #: trained from scratch then spends its tokens on answers, not on re-reading instructions).
+    #: Either way the students are trained with it erased.
+    instructions: Literal["full", "card"] = "full"
 
     # Strategy selection: a ready probe model, or (None) train one with instructions kept.
     probe: str | None = None
@@ -71,6 +76,11 @@ class RunConfig(_Strict):
     select_examples: int = Field(30, gt=0, description="dev examples per task for the score matrix")
     tie_tolerance: float = Field(0.02, ge=0, le=1)
     probe_steps: int | None = Field(None, gt=0, description="optimizer steps of the probe's strategy stage (None: `steps`)")
+    #: The probe's learning curve: its dev accuracy per task × strategy at this many evenly
+    #: spaced points of its training (the last is the selection itself), on the first
+    #: `curve_examples` dev examples of each task. 0: no curve.
+    curve_points: int = Field(0, ge=0)
+    curve_examples: int = Field(40, gt=0)
 
     # Students
     train_examples: int = Field(300, gt=0, description="train examples per task, the same for every student")
@@ -78,6 +88,13 @@ class RunConfig(_Strict):
     erase_system: str = "cautious"
     knowledge: bool = Field(True, description="first learn the knowledge-base facts (progressive learning)")
     knowledge_epochs: float = Field(20.0, gt=0)
+    #: How many copies of the facts the strategy stage mixes in (rehearsal): a tiny student
+    #: forgets facts it is not shown again while it learns the strategies (measured in the lab:
+    #: the one-digit sums fell from 100% to 18% without it).
+    knowledge_mix: int = Field(1, ge=0)
+    #: Facts per line of the knowledge corpus, in seeded shuffles, so each fact is seen at many
+    #: positions of a sequence — where it is used in an answer — not only at the start of one.
+    facts_per_line: int = Field(1, gt=0)
     #: Training settings (any `cautious train` key) shared by the probe and every student.
     train: dict[str, Any] = Field(default_factory=dict)
     steps: int = Field(100, gt=0, description="optimizer steps of the strategy stage, the same for every student")
@@ -96,38 +113,51 @@ class RunConfig(_Strict):
 
 #: Sizes for each preset. `lab` must finish in ≤ 15 minutes on 2 CPU cores, `smoke` in ≤ 2.
 PRESETS: dict[str, dict[str, Any]] = {
+    # The lab's design at toy sizes: every stage and figure of the report in about a minute.
     "smoke": {
-        "tasks": ["arithmetic", "kv_lookup", "comparison"],
+        "tasks": ["arithmetic", "comparison", "counting"],
         "candidates": ["direct-answer", "step-by-step", "extract-generate"],
+        "instructions": "card",
         "probe_examples": 12,
         "select_examples": 8,
         "train_examples": 24,
         "test_examples": 8,
         "steps": 12,
-        "knowledge": False,
+        "probe_steps": 12,
+        "curve_points": 2,
+        "curve_examples": 4,
+        "knowledge": True,
+        "knowledge_epochs": 1.0,
+        "knowledge_mix": 1,
         "student_init": "probe",
         "max_new_tokens": 96,
         "train": {"lab_tiny": {"hidden_size": 64, "num_layers": 2, "num_heads": 4, "intermediate_size": 172, "vocab_size": 512},
                   "max_len": 768, "batch_size": 8, "micro_batch_size": 8, "lr": 3e-3, "threads": 1},
     },
-    # Four families, one per kind of skill the strategies differ on: a written procedure
-    # (arithmetic), knowledge recall (kb_recall), reading a passage (kv_lookup), classifying
-    # and counting (counting). The other three families (True/False answers at 50% chance,
-    # the longest texts, a second digit procedure) are in `large`; at this budget they would
-    # only thin out the steps each family gets. The students start from the probe, so the
-    # probe's steps are the shared "pretraining" and each student's steps teach it to choose.
+    # The design of this preset, and why each choice is fair, is docs/lab.md.
     "lab": {
-        "tasks": ["arithmetic", "kb_recall", "kv_lookup", "counting"],
-        "probe_examples": 60,
-        "select_examples": 30,
-        "test_examples": 60,
-        "knowledge_epochs": 60.0,
+        "tasks": ["arithmetic", "comparison", "counting"],
+        "candidates": ["direct-answer", "step-by-step", "extract-generate"],
+        "instructions": "card",
+        "probe_examples": 2500,
+        "select_examples": 100,
+        "train_examples": 2000,
+        "test_examples": 200,
+        "knowledge": True,
+        "knowledge_epochs": 25.0,
+        "knowledge_mix": 8,
+        "facts_per_line": 8,
+        "tie_tolerance": 0.0,
         "student_init": "probe",
-        "probe_steps": 250,
-        "steps": 60,
-        "max_new_tokens": 224,
-        "train": {"lab_tiny": {"hidden_size": 128, "num_layers": 4, "num_heads": 4, "intermediate_size": 344, "vocab_size": 768},
-                  "max_len": 768, "batch_size": 8, "micro_batch_size": 8, "lr": 3e-3},
+        "probe_steps": 1200,
+        "curve_points": 4,
+        "curve_examples": 30,
+        "steps": 150,
+        "max_new_tokens": 128,
+        "eval_batch_size": 100,
+        "train": {"lab_tiny": {"hidden_size": 128, "num_layers": 4, "num_heads": 2, "intermediate_size": 344, "vocab_size": 512},
+                  "max_len": 256, "batch_size": 8, "micro_batch_size": 8, "lr": 3e-3, "warmup_ratio": 0.03,
+                  "varlen_attention": False},
     },
     "large": {
         "probe_examples": 200,

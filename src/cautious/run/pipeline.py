@@ -46,6 +46,8 @@ class Pipeline:
         self.out = out
         self.console = console or Console()
         self.catalog: dict[str, Strategy] = load_catalog(cfg.strategies_files)
+        #: Each strategy as the teacher and the probe are told it (`instructions: full | card`).
+        self.instructed: dict[str, Strategy] = {k: (v.as_card() if cfg.instructions == "card" else v) for k, v in self.catalog.items()}
         for name in cfg.candidates + [s.strategy for s in cfg.students if s.strategy != "selected"]:
             if name not in self.catalog:
                 raise UserError(f"run config: unknown strategy {name!r}; valid strategies: {', '.join(sorted(self.catalog))}")
@@ -58,6 +60,8 @@ class Pipeline:
         if cfg.probe is None:
             weights |= {"probe-data": w["probe-data"], "probe-train": w["train_start"] + w["train_step"] * (cfg.probe_steps or cfg.steps)}
         weights["select"] = w["generation"] * len(cfg.candidates) * len(self.tasks) * cfg.select_examples
+        if cfg.probe is None and cfg.curve_points:
+            weights["probe-curve"] = w["generation"] * len(cfg.candidates) * len(self.tasks) * cfg.curve_examples * (cfg.curve_points - 1)
         if cfg.student_init == "probe" and cfg.probe is not None and not cfg.probe.startswith("hf:"):
             raise UserError(f"run config: student_init: probe needs a probe the students can start from "
                             f"(an hf: checkpoint, or probe: null to train one), not {cfg.probe!r}")
@@ -102,24 +106,30 @@ class Pipeline:
         generate(teacher, work, str(out_path), params, cache=cache)
         teacher.close()
 
-    def _train_config(self, stage_dir: Path, data: Path, steps: int, init: str | None = None, knows_facts: bool = False):
+    def _train_config(self, stage_dir: Path, data: Path, steps: int, init: str | None = None, knows_facts: bool = False,
+                      checkpoints: int = 0):
         """Knowledge stage (unless `init` is a checkpoint that already learned it), then the strategies."""
         stages: list[dict[str, Any]] = []
         facts = self._facts()
         if facts is not None and not (init is not None and knows_facts):
             stages.append({"name": "knowledge", "datasets": [str(facts)], "epochs": self.cfg.knowledge_epochs})
         # The facts stay in the strategy stage too, so learning strategies does not wash them out.
-        stages.append({"name": "strategies", "datasets": [str(data)] + ([str(facts)] if facts else []), "max_steps": steps})
+        stages.append({"name": "strategies", "datasets": [str(data)] + ([str(facts)] * self.cfg.knowledge_mix if facts else []),
+                       "max_steps": steps})
         settings = {"seed": self.cfg.seed, **self.cfg.train, "output_dir": str(stage_dir / "model"), "stages": stages}
         if init is not None:
             settings["model"] = init
+        if checkpoints:  # evenly spaced checkpoints, all kept (the probe's curve; stage ends are kept anyway)
+            settings |= {"save_every": max(1, steps // checkpoints), "keep_checkpoints": checkpoints + 1}
         settings.setdefault("progress", False)
         return validate_train_settings(settings)
 
-    def _train(self, stage_dir: Path, data: Path, steps: int, init: str | None = None, knows_facts: bool = False) -> None:
+    def _train(self, stage_dir: Path, data: Path, steps: int, init: str | None = None, knows_facts: bool = False,
+               checkpoints: int = 0) -> None:
         from cautious.train import train
 
-        train(self._train_config(stage_dir, data, steps, init, knows_facts), overwrite=True, log=lambda *a, **k: None)
+        cfg = self._train_config(stage_dir, data, steps, init, knows_facts, checkpoints)
+        train(cfg, overwrite=True, log=lambda *a, **k: None)
 
     def _student_init(self, probe_spec: str) -> str | None:
         """The checkpoint every student starts from (None: the `train:` model)."""
@@ -152,29 +162,48 @@ class Pipeline:
         lab = families()
         facts = [line for t in self.tasks if t.name in lab for line in lab[t.name].corpus()]
         with atomic_writer(d / "facts.txt") as fh:
-            fh.write("".join(f"{line}\n" for line in facts))
+            fh.write("".join(f"{line}\n" for line in fact_lines(facts, cfg.facts_per_line, cfg.seed)))
 
     def stage_probe_data(self, d: Path) -> None:
         from cautious.erase import erase
 
         probe_examples = self._examples("probe")
-        work = [(self.catalog[name], probe_examples) for name in self.cfg.candidates]
+        work = [(self.instructed[name], probe_examples) for name in self.cfg.candidates]
         self._answer(work, d / "answers.jsonl")
         chats, _ = erase(read_records(d / "answers.jsonl", TeacherAnswer), keep_instruction=True)
         write_records(d / "train.jsonl", chats)
 
-    def stage_select(self, d: Path, probe_spec: str) -> None:
+    def _measure(self, probe_spec: str, n: int):
+        """The probe's score matrix on the first `n` dev examples of each task."""
         from cautious.models.base import SamplingParams, load_model
-        from cautious.select import choose, measure, write_selection
+        from cautious.select import measure
 
         dev = self._examples("dev")
         probe = load_model(probe_spec)
         tasks = [DrawnTask(t.name, [e for e in dev if e.task == t.name]) for t in self.tasks]
-        cells = measure(probe, tasks, [self.catalog[c] for c in self.cfg.candidates], split="dev",
-                        n=self.cfg.select_examples, params=SamplingParams(max_tokens=self.cfg.max_new_tokens),
-                        batch_size=self.cfg.eval_batch_size)
+        cells = measure(probe, tasks, [self.instructed[c] for c in self.cfg.candidates], split="dev",
+                        n=n, params=SamplingParams(max_tokens=self.cfg.max_new_tokens), batch_size=self.cfg.eval_batch_size)
         probe.close()
+        return cells
+
+    def stage_select(self, d: Path, probe_spec: str) -> None:
+        from cautious.select import choose, write_selection
+
+        cells = self._measure(probe_spec, self.cfg.select_examples)
         write_selection(d, cells, choose(cells, self.cfg.tie_tolerance), probe_spec, "dev")
+
+    def stage_probe_curve(self, d: Path, probe_dir: Path) -> None:
+        """Dev accuracy of the probe's intermediate checkpoints (the final point is `select`)."""
+        points = []
+        checkpoints = sorted((probe_dir / "model" / "checkpoints").glob("step-*"))
+        for ckpt in checkpoints[:-1]:  # the last is the final model, which `select` measures
+            cells = self._measure(f"hf:{ckpt}", min(self.cfg.curve_examples, self.cfg.select_examples))
+            points.append({"step": int(ckpt.name.split("-")[1]),
+                           "cells": [{"task": c.task, "strategy": c.strategy, "n": c.n, "accuracy": c.accuracy} for c in cells]})
+        final = int(checkpoints[-1].name.split("-")[1]) if checkpoints else 0
+        with atomic_writer(d / "curve.json") as fh:
+            json.dump({"examples_per_cell": min(self.cfg.curve_examples, self.cfg.select_examples), "final_step": final,
+                       "points": points}, fh, indent=2)
 
     def selected_map(self) -> dict[str, str]:
         import yaml
@@ -188,7 +217,7 @@ class Pipeline:
         groups: dict[str, list[Example]] = {}
         for ex in train:
             groups.setdefault(mapping[ex.task], []).append(ex)
-        self._answer([(self.catalog[s], exs) for s, exs in groups.items()], d / "answers.jsonl")
+        self._answer([(self.instructed[s], exs) for s, exs in groups.items()], d / "answers.jsonl")
 
     def stage_erase(self, d: Path, answers: Path, keep_instruction: bool) -> None:
         from cautious.erase import erase
@@ -212,27 +241,33 @@ class Pipeline:
     # ------------------------------------------------------------------ the run
 
     def run(self) -> dict[str, Any]:
-        from cautious.run.summary import summarize, write_report
+        from cautious.run.report import write_report
+        from cautious.run.summary import summarize
 
         cfg, t = self.cfg, self.timer
         self.out.mkdir(parents=True, exist_ok=True)
         with atomic_writer(self.out / "run.json") as fh:
             json.dump(cfg.model_dump(mode="json"), fh, indent=2)
-        data = t.run("data", self._settings("tasks", "seed", "train_examples", "probe_examples", "select_examples", "test_examples", "knowledge"),
+        data = t.run("data", self._settings("tasks", "seed", "train_examples", "probe_examples", "select_examples", "test_examples", "knowledge",
+                                            "facts_per_line"),
                      [], self.stage_data)
         data_files = sorted(data.glob("*.jsonl")) + [data / "facts.txt"]
-        train_keys = self._settings("train", "knowledge", "knowledge_epochs", "seed")
+        train_keys = self._settings("train", "knowledge", "knowledge_epochs", "knowledge_mix", "seed")
         if cfg.probe is None:
-            pd = t.run("probe-data", self._settings("teacher", "candidates", "teacher_max_tokens") | {"strategies": _digest(self.catalog)},
+            pd = t.run("probe-data", self._settings("teacher", "candidates", "teacher_max_tokens", "instructions") | {"strategies": _digest(self.catalog)},
                        [data / "probe.jsonl"], self.stage_probe_data)
             probe_steps = cfg.probe_steps or cfg.steps
-            pt = t.run("probe-train", train_keys | {"steps": probe_steps}, [pd / "train.jsonl", data / "facts.txt"],
-                       lambda d: self._train(d, pd / "train.jsonl", probe_steps))
+            pt = t.run("probe-train", train_keys | {"steps": probe_steps, "curve_points": cfg.curve_points},
+                       [pd / "train.jsonl", data / "facts.txt"],
+                       lambda d: self._train(d, pd / "train.jsonl", probe_steps, checkpoints=cfg.curve_points))
             probe_spec, probe_inputs = f"hf:{pt / 'model'}", [pt / "stage.json"]
         else:
             probe_spec, probe_inputs = cfg.probe, []
-        t.run("select", self._settings("candidates", "select_examples", "tie_tolerance", "max_new_tokens") | {"probe": probe_spec},
+        t.run("select", self._settings("candidates", "select_examples", "tie_tolerance", "max_new_tokens", "instructions") | {"probe": probe_spec},
               [data / "dev.jsonl", *probe_inputs], lambda d: self.stage_select(d, probe_spec))
+        if cfg.probe is None and cfg.curve_points:
+            t.run("probe-curve", self._settings("candidates", "curve_examples", "max_new_tokens", "instructions"),
+                  [data / "dev.jsonl", pt / "stage.json"], lambda d: self.stage_probe_curve(d, pt))
         init = self._student_init(probe_spec)
         init_inputs = probe_inputs if init is not None else []
         knows_facts = cfg.probe is None  # a probe this run trained had the knowledge stage; a ready one may not
@@ -240,7 +275,7 @@ class Pipeline:
         for s in cfg.students:
             key = s.strategy
             if key not in answers:
-                g = t.run(f"generate-{s.name}", self._settings("teacher", "teacher_max_tokens") | {"strategy": key, "strategies": _digest(self.catalog)},
+                g = t.run(f"generate-{s.name}", self._settings("teacher", "teacher_max_tokens", "instructions") | {"strategy": key, "strategies": _digest(self.catalog)},
                           [data / "train.jsonl", self.out / "select" / "strategy_map.yaml"] if key == "selected" else [data / "train.jsonl"],
                           lambda d, key=key: self.stage_generate(d, key))
                 answers[key] = g / "answers.jsonl"
@@ -259,6 +294,21 @@ class Pipeline:
         with atomic_writer(self.out / "summary.json") as fh:
             json.dump(summary, fh, indent=2)
         return summary
+
+
+def fact_lines(facts: list[str], per_line: int, seed: int) -> list[str]:
+    """The knowledge corpus as training lines: one fact a line, or `per_line` facts a line in
+    `per_line` seeded shuffles (every fact appears `per_line` times, at different positions)."""
+    import random
+
+    if per_line <= 1:
+        return list(facts)
+    rng = random.Random(f"facts|{seed}")
+    lines = []
+    for _ in range(per_line):
+        order = rng.sample(facts, len(facts))
+        lines += [" ".join(order[i : i + per_line]) for i in range(0, len(order), per_line)]
+    return lines
 
 
 def validate_train_settings(settings: dict[str, Any]):

@@ -1,19 +1,31 @@
-"""The run's answer to the paper's question, as numbers, a verdict, tables and plots.
+"""The run's answer to the paper's question, as numbers with intervals and a verdict.
 
 Per student and system condition: average held-out accuracy over tasks (strict extraction;
-flexible beside it), tokens per answer, and how often the student's answer had the shape of
-the strategy `select` chose for that task ("agreement"). The verdict checks the paper's claim
-in miniature and says plainly when it does not hold.
+flexible beside it) with a stratified bootstrap 95% interval, tokens per answer, and how
+often the student's answer had the shape of the strategy `select` chose for that task
+("agreement"). Every other student is compared with the cautious one on the *same* test
+examples: a paired bootstrap 95% interval of the difference in average accuracy, read as
+"beats", "ties within the interval" or "loses" — never from point estimates alone.
+
+The claim in miniature (`verdict`), per system condition: the erased cautious student is not
+beaten by any single-strategy student (interval), reaches at least 50% average accuracy,
+spends at most 0.6× the tokens per answer of the always-step-by-step student, and answers in
+the selected strategy's shape at least 95% of the time.
 """
 
 from __future__ import annotations
 
-import base64
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from cautious.jsonl import atomic_writer
+from cautious.stats import bootstrap_macro, compare, wilson
+
+#: The targets of the claim in miniature (see the module docstring).
+MIN_ACCURACY = 0.50
+MAX_TOKEN_RATIO = 0.60
+MIN_AGREEMENT = 0.95
 
 
 def _records(eval_dir: Path):
@@ -23,15 +35,17 @@ def _records(eval_dir: Path):
 
 
 def summarize(p) -> dict[str, Any]:
-    """Numbers for every student × condition, from the eval records on disk."""
+    """Numbers for every student × condition, from the run's files on disk."""
     selected = p.selected_map()
     tasks = [t.name for t in p.tasks]
     students: dict[str, Any] = {}
+    outcomes: dict[str, dict[str, dict[str, dict[str, int]]]] = {}  # student -> cond -> task -> example id -> 0/1
     for s in p.cfg.students:
         by_cond: dict[str, Any] = {}
         rows = _records(p.out / f"eval-{s.name}")
         for cond in p.cfg.systems:
             rs = [r for r in rows if r.condition == cond]
+            outcomes.setdefault(s.name, {})[cond] = {t: {r.example_id: int(r.correct) for r in rs if r.task == t} for t in tasks}
             per_task = {}
             for task in tasks:
                 tr = [r for r in rs if r.task == task]
@@ -40,9 +54,11 @@ def summarize(p) -> dict[str, Any]:
                 # Only an exact shape match counts: a heuristic guess about a broken output
                 # ("Step" and nothing else) must not pass for choosing a strategy.
                 used = Counter(r.strategy if r.strategy_method == "shape" else f"{r.strategy} (guess)" for r in tr)
+                correct = sum(r.correct for r in tr)
                 per_task[task] = {
                     "n": len(tr),
-                    "accuracy": sum(r.correct for r in tr) / len(tr),
+                    "accuracy": correct / len(tr),
+                    "interval": list(wilson(correct, len(tr))),
                     "accuracy_flexible": sum(r.correct_flexible for r in tr) / len(tr),
                     "tokens": sum(r.completion_tokens for r in tr) / len(tr),
                     "agreement": used.get(selected.get(task, ""), 0) / len(tr),
@@ -50,87 +66,150 @@ def summarize(p) -> dict[str, Any]:
                     "strategy_usage": {k: v / len(tr) for k, v in used.most_common()},
                 }
             n = len(per_task) or 1
+            _, low, high = bootstrap_macro([list(outcomes[s.name][cond][t].values()) for t in per_task])
             by_cond[cond] = {
                 "accuracy": sum(v["accuracy"] for v in per_task.values()) / n,
+                "interval": [low, high],
                 "accuracy_flexible": sum(v["accuracy_flexible"] for v in per_task.values()) / n,
                 "tokens": sum(v["tokens"] for v in per_task.values()) / n,
                 "agreement": sum(v["agreement"] * v["n"] for v in per_task.values()) / max(1, sum(v["n"] for v in per_task.values())),
                 "tasks": per_task,
             }
         students[s.name] = {"strategy": s.strategy, "erase": s.erase, "conditions": by_cond}
-    return {"preset": p.cfg.preset, "tasks": tasks, "selected": selected, "students": students, "verdict": verdict(students, p.cfg.systems)}
+    comparisons = compare_students(outcomes, "cautious", p.cfg.systems) if "cautious" in students else {}
+    return {
+        "preset": p.cfg.preset, "tasks": tasks, "selected": selected, "students": students,
+        "comparisons": comparisons, "verdict": verdict(students, comparisons, p.cfg.systems),
+        "score_matrix": score_matrix(p.out / "select" / "scores.json"),
+        "probe_curve": probe_curve(p.out),
+    }  # fmt: skip
 
 
-def verdict(students: dict[str, Any], systems: list[str]) -> dict[str, Any]:
-    """The paper's claim in miniature, checked per system condition."""
+def compare_students(outcomes: dict, reference: str, systems: list[str]) -> dict[str, Any]:
+    """Per condition and other student: `reference` minus it in average accuracy, with a paired
+    (same examples, resampled within each task) bootstrap 95% interval and what it supports."""
+    out: dict[str, Any] = {}
+    for cond in systems:
+        ref = outcomes[reference][cond]
+        out[cond] = {}
+        for name, conds in outcomes.items():
+            if name == reference:
+                continue
+            diffs = []
+            for task, by_id in ref.items():
+                other = conds[cond].get(task, {})
+                shared = [i for i in by_id if i in other]
+                diffs.append([by_id[i] - other[i] for i in shared])
+            est, low, high = bootstrap_macro(diffs)
+            out[cond][name] = {"difference": est, "interval": [low, high], "verdict": compare(low, high)}
+    return out
+
+
+def verdict(students: dict[str, Any], comparisons: dict[str, Any], systems: list[str]) -> dict[str, Any]:
+    """The paper's claim in miniature, checked per system condition from the intervals."""
     out: dict[str, Any] = {}
     if "cautious" not in students:
         return out
     singles = [n for n, s in students.items() if s["strategy"] != "selected"]
+    sbs = next((n for n in singles if students[n]["strategy"] == "step-by-step"), None)
     for cond in systems:
         c = students["cautious"]["conditions"].get(cond)
         if not c:
             continue
-        beats = {n: c["accuracy"] > students[n]["conditions"][cond]["accuracy"] for n in singles}
-        sbs = next((n for n in singles if students[n]["strategy"] == "step-by-step"), None)
-        fewer = c["tokens"] < students[sbs]["conditions"][cond]["tokens"] if sbs else None
-        out[cond] = {
-            "beats_every_single_strategy_student": all(beats.values()),
-            "beats": beats,
-            "fewer_tokens_than_step_by_step": fewer,
-            "agreement": c["agreement"],
-            "agreement_at_least_95": c["agreement"] >= 0.95,
+        vs = {n: v["verdict"] for n, v in comparisons.get(cond, {}).items()}
+        ratio = c["tokens"] / students[sbs]["conditions"][cond]["tokens"] if sbs and students[sbs]["conditions"][cond]["tokens"] else None
+        checks = {
+            "not_beaten_by_any_single_strategy_student": all(vs.get(n) != "loses" for n in singles),
+            "accuracy_at_least_50": c["accuracy"] >= MIN_ACCURACY,
+            "tokens_at_most_0.6_of_step_by_step": ratio is not None and ratio <= MAX_TOKEN_RATIO,
+            "agreement_at_least_95": c["agreement"] >= MIN_AGREEMENT,
         }
-        out[cond]["claim_holds"] = bool(out[cond]["beats_every_single_strategy_student"] and fewer and out[cond]["agreement_at_least_95"])
+        out[cond] = {"vs": vs, "token_ratio_vs_step_by_step": ratio, "agreement": c["agreement"], **checks,
+                     "claim_holds": all(checks.values())}
     return out
 
 
-# ---------------------------------------------------------------------- report
+def score_matrix(path: Path) -> dict[str, Any]:
+    """task -> strategy -> {accuracy, interval, n, tokens}: the probe's measurements on dev."""
+    if not path.exists():
+        return {}
+    doc = json.loads(path.read_text())
+    out: dict[str, Any] = {}
+    for c in doc["cells"]:
+        out.setdefault(c["task"], {})[c["strategy"]] = {"accuracy": c["accuracy"], "interval": c.get("interval") or list(wilson(c["correct"], c["n"])),
+                                                        "n": c["n"], "tokens": c["tokens"] / c["n"] if c["n"] else 0.0}
+    return out
 
 
-def _pct(x: float) -> str:
+def probe_curve(run: Path) -> list[dict[str, Any]]:
+    """[{step, task, strategy, n, accuracy}] over the probe's training (optimizer steps, its
+    knowledge stage included); the last step is the final probe, measured by `select`."""
+    path = run / "probe-curve" / "curve.json"
+    if not path.exists():
+        return []
+    doc = json.loads(path.read_text())
+    final_step = doc["final_step"]
+    points = [dict(step=pt["step"], **c) for pt in doc["points"] for c in pt["cells"]]
+    final = score_matrix(run / "select" / "scores.json")
+    points += [{"step": final_step, "task": t, "strategy": s, "n": v["n"], "accuracy": v["accuracy"]} for t, row in final.items() for s, v in row.items()]
+    return points
+
+
+# ---------------------------------------------------------------------- text
+
+
+def pct(x: float) -> str:
     return f"{100 * x:.1f}"
+
+
+def pct_interval(v: dict[str, Any]) -> str:
+    low, high = v["interval"]
+    return f"{pct(v['accuracy'])} [{pct(low)}, {pct(high)}]"
 
 
 def tables(summary: dict[str, Any]) -> dict[str, tuple[list[str], list[list[str]]]]:
     students = summary["students"]
     conds = list(next(iter(students.values()))["conditions"]) if students else []
-    overall = (["student", "taught", "erased"] + [f"{h} [{c}]" for c in conds for h in ("acc %", "tok", "agree %")], [])
-    for name, s in students.items():
-        row = [name, s["strategy"], "yes" if s["erase"] else "no"]
-        for c in conds:
-            v = s["conditions"][c]
-            row += [_pct(v["accuracy"]), f"{v['tokens']:.0f}", _pct(v["agreement"])]
-        overall[1].append(row)
-    out = {"Held-out accuracy, tokens per answer, agreement with the selected strategy": overall}
+    out: dict[str, tuple[list[str], list[list[str]]]] = {}
     for c in conds:
+        rows = []
+        for name, s in students.items():
+            v = s["conditions"][c]
+            cmp = summary["comparisons"].get(c, {}).get(name)
+            diff = "—" if cmp is None else f"{100 * cmp['difference']:+.1f} [{100 * cmp['interval'][0]:+.1f}, {100 * cmp['interval'][1]:+.1f}] {cmp['verdict']}"
+            rows.append([name, s["strategy"], "yes" if s["erase"] else "no", pct_interval(v), f"{v['tokens']:.1f}", pct(v["agreement"]), diff])
+        header = ["student", "taught", "erased", "acc % [95% CI]", "tok/answer", "agree %", "cautious minus it, points [95% CI]"]
+        out[f"System message `{c}`: average held-out accuracy over tasks, tokens per answer, agreement with the selected strategy"] = (header, rows)
         per = (["task", "selected"] + list(students), [])
         for task in summary["tasks"]:
             cells = []
             for s in students.values():
                 v = s["conditions"][c]["tasks"].get(task)
-                cells.append(f"{_pct(v['accuracy'])} ({v['tokens']:.0f} tok, {v['strategy_used']})" if v else "-")
+                cells.append(f"{pct_interval(v)} ({v['tokens']:.0f} tok, {v['strategy_used']})" if v else "-")
             per[1].append([task, summary["selected"].get(task, "-")] + cells)
-        out[f"Accuracy % per task, system message `{c}` (tokens per answer, strategy used most)"] = per
+        out[f"System message `{c}`: accuracy % per task [Wilson 95% CI] (tokens per answer, strategy used most)"] = per
+    matrix = summary.get("score_matrix") or {}
+    if matrix:
+        strategies = list(dict.fromkeys(s for row in matrix.values() for s in row))
+        rows = [[task, summary["selected"].get(task, "-")] + [f"{pct_interval(row[s])} ({row[s]['tokens']:.0f} tok)" if s in row else "-" for s in strategies]
+                for task, row in matrix.items()]
+        n = next(iter(next(iter(matrix.values())).values()))["n"]
+        out[f"The probe's score matrix on dev (n = {n} per cell): accuracy % [Wilson 95% CI] (tokens per answer)"] = (["task", "selected"] + strategies, rows)
     return out
-
-
-def _md(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
 def verdict_lines(summary: dict[str, Any]) -> list[str]:
     lines = []
     for cond, v in summary["verdict"].items():
-        lost = [n for n, ok in v["beats"].items() if not ok]
+        vs = ", ".join(f"{verb} {name}" for name, verb in v["vs"].items())
+        acc = summary["students"]["cautious"]["conditions"][cond]["accuracy"]
+        ratio = v["token_ratio_vs_step_by_step"]
         lines.append(
-            f"- System message `{cond}`: the erased cautious student "
-            + ("**beats every single-strategy student**" if not lost else f"**does not beat** {' or '.join(lost)}")
-            + (", uses **fewer tokens** than the step-by-step student" if v["fewer_tokens_than_step_by_step"] else ", does **not** use fewer tokens than the step-by-step student")
-            + f", and answers in the selected strategy's shape {_pct(v['agreement'])}% of the time"
-            + (" (≥ 95%)." if v["agreement_at_least_95"] else " (**below the 95% target**).")
-            + (" The paper's claim holds here." if v["claim_holds"] else " The paper's claim does **not** fully hold here.")
+            f"- System message `{cond}`: the erased cautious student {vs} (paired bootstrap 95% intervals); "
+            f"average accuracy {pct(acc)}% ({'≥' if v['accuracy_at_least_50'] else '**below**'} 50%); "
+            + (f"{ratio:.2f}× the tokens per answer of the step-by-step student ({'≤' if v['tokens_at_most_0.6_of_step_by_step'] else '**above**'} 0.6×); " if ratio is not None else "")
+            + f"answers in the selected strategy's shape {pct(v['agreement'])}% of the time ({'≥' if v['agreement_at_least_95'] else '**below**'} 95%). "
+            + ("**The claim holds here.**" if v["claim_holds"] else "**The claim does not fully hold here.**")
         )
     chosen = set(summary["selected"].values())
     same = [n for n, s in summary["students"].items() if s["erase"] and {s["strategy"]} == chosen]
@@ -141,89 +220,3 @@ def verdict_lines(summary: dict[str, Any]) -> list[str]:
             "(Where the probe scores a task's strategies alike, the tie-break — fewest tokens — decides; see the score matrix.)"
         )
     return lines
-
-
-def plots(summary: dict[str, Any], out: Path) -> dict[str, Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    students = summary["students"]
-    cond = next(iter(next(iter(students.values()))["conditions"]))
-    tasks = summary["tasks"]
-    paths: dict[str, Path] = {}
-
-    fig, ax = plt.subplots(figsize=(max(8, 1.3 * len(tasks) + 2), 4.2))
-    width = 0.8 / max(1, len(students))
-    for i, (name, s) in enumerate(students.items()):
-        vals = [100 * s["conditions"][cond]["tasks"].get(t, {}).get("accuracy", 0) for t in tasks + []]
-        xs = [j + (i - (len(students) - 1) / 2) * width for j in range(len(tasks))]
-        ax.bar(xs, vals, width, label=name)
-    ax.set_xticks(range(len(tasks)), [t.replace("_", "\n") for t in tasks], fontsize=8)
-    ax.set_ylabel("held-out accuracy %")
-    ax.set_ylim(0, 105)
-    ax.set_title(f"Accuracy per task and student (system message: {cond})")
-    ax.legend(fontsize=8, ncol=len(students), loc="upper center", bbox_to_anchor=(0.5, -0.18))
-    fig.tight_layout()
-    paths["accuracy_per_task"] = out / "accuracy_per_task.png"
-    fig.savefig(paths["accuracy_per_task"], dpi=110)
-    plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    for name, s in students.items():
-        for c, marker in zip(s["conditions"], "os^D"):
-            v = s["conditions"][c]
-            ax.scatter(v["tokens"], 100 * v["accuracy"], marker=marker, s=60)
-            ax.annotate(f"{name} ({c})", (v["tokens"], 100 * v["accuracy"]), fontsize=7, xytext=(4, 3), textcoords="offset points")
-    ax.set_xlabel("tokens per answer (mean over tasks)")
-    ax.set_ylabel("average held-out accuracy %")
-    ax.set_title("Accuracy vs cost")
-    fig.tight_layout()
-    paths["accuracy_vs_tokens"] = out / "accuracy_vs_tokens.png"
-    fig.savefig(paths["accuracy_vs_tokens"], dpi=110)
-    plt.close(fig)
-    return paths
-
-
-def write_report(p, summary: dict[str, Any], out: Path) -> None:
-    """report.md + self-contained report.html + PNGs, and the per-student eval report beside them."""
-    from cautious.report import build_report
-
-    pngs = plots(summary, out)
-    detail = build_report([p.out / f"eval-{s.name}" for s in p.cfg.students], out / "eval")
-    sections = [f"# cautious run — preset `{summary['preset']}`", "", "## Verdict", "", *verdict_lines(summary), ""]
-    for title, (header, rows) in tables(summary).items():
-        sections += [f"## {title}", "", _md(header, rows), ""]
-    sel = p.out / "select" / "strategy_map.yaml"
-    sections += ["## Plots", ""] + [f"![{k}]({v.name})" for k, v in pngs.items()] + [""]
-    sections += [f"Strategy map and probe scores: `{sel}`. Per-student evaluation report: `{Path(detail.markdown).relative_to(out) if hasattr(detail, 'markdown') else 'eval/'}`.", ""]
-    md = "\n".join(sections)
-    with atomic_writer(out / "report.md") as fh:
-        fh.write(md)
-    html_body = []
-    for line in sections:
-        if line.startswith("# "):
-            html_body.append(f"<h1>{line[2:]}</h1>")
-        elif line.startswith("## "):
-            html_body.append(f"<h2>{line[3:]}</h2>")
-        elif line.startswith("- "):
-            html_body.append(f"<p>{_inline(line[2:])}</p>")
-    for title, (header, rows) in tables(summary).items():
-        html_body.append(f"<h3>{title}</h3><table><tr>" + "".join(f"<th>{h}</th>" for h in header) + "</tr>"
-                         + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows) + "</table>")
-    for k, v in pngs.items():
-        html_body.append(f'<img alt="{k}" src="data:image/png;base64,{base64.b64encode(v.read_bytes()).decode()}">')
-    style = "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}img{max-width:100%}"
-    with atomic_writer(out / "report.html") as fh:
-        fh.write(f"<!doctype html><html><head><meta charset='utf-8'><title>cautious run</title><style>{style}</style></head><body>{''.join(html_body)}</body></html>")
-
-
-def _inline(text: str) -> str:
-    import html
-    import re
-
-    text = html.escape(text)
-    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
-    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
-
