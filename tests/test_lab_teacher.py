@@ -111,3 +111,35 @@ def test_the_teacher_answers_a_strategy_card_in_that_strategy_shape():
 
     out = LabTeacher(strategies=CATALOG).answer([Message(role="system", content=card), Message(role="user", content="What is 354 + 627?")])
     assert out == "Step 1: 4+7=11, 1\nStep 2: 5+2+1=8, 81\nStep 3: 3+6=9, 981\nFinal answer: 981"
+
+
+def test_the_elementary_facts_are_the_ones_the_steps_use_and_hold_no_question():
+    fams = families()
+    table = set(fams["arithmetic"].corpus())
+    assert len(table) == 400 and {"4+8=12", "5+2+1=8", "12-8=4", "11-1-9=1"} <= table
+    for ex in fams["arithmetic"].examples("train", 50, seed=0):  # every column of every answer is a fact
+        slow = _step_by_step_answer(ex.input)
+        for line in slow.splitlines()[:-1]:
+            assert line.split(": ", 1)[1].split(", ")[0] in table
+    assert set(fams["comparison"].corpus()) >= {"7>3", "3<7", "5=5"}
+    assert "pear is a fruit." in fams["counting"].corpus()
+    questions = {ex.input for f in ("arithmetic", "comparison", "counting") for ex in fams[f].examples("test", 50)}
+    assert not questions & {line for f in ("arithmetic", "comparison", "counting") for line in fams[f].corpus()}
+
+
+def _step_by_step_answer(question: str) -> str:
+    from cautious.models.lab import LabTeacher
+
+    card = CATALOG["step-by-step"].as_card().teacher_instruction
+    return LabTeacher(strategies=CATALOG).answer([Message(role="system", content=card), Message(role="user", content=question)])
+
+
+def test_facts_are_written_several_to_a_line_in_seeded_shuffles():
+    from cautious.run.pipeline import fact_lines
+
+    facts = [f"f{i}" for i in range(20)]
+    lines = fact_lines(facts, 8, seed=0)
+    words = [w for line in lines for w in line.split()]
+    assert sorted(words) == sorted(facts * 8) and max(len(line.split()) for line in lines) == 8
+    assert lines == fact_lines(facts, 8, seed=0) and lines != fact_lines(facts, 8, seed=1)
+    assert fact_lines(facts, 1, seed=0) == facts
