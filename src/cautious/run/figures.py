@@ -28,7 +28,7 @@ def accuracy_per_task(summary: dict[str, Any], path: Path) -> Path:
     plt = _plt()
     students, tasks = summary["students"], summary["tasks"]
     conds = list(next(iter(students.values()))["conditions"])
-    fig, axes = plt.subplots(1, len(conds), figsize=(max(7, 2.2 * len(tasks)) * len(conds) / 1.4, 4.4), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(conds), figsize=(max(5.5, 1.9 * len(tasks)) * len(conds), 4.6), squeeze=False, sharey=True)
     width = 0.8 / max(1, len(students))
     for ax, cond in zip(axes[0], conds):
         for i, (name, s) in enumerate(students.items()):
@@ -37,12 +37,13 @@ def accuracy_per_task(summary: dict[str, Any], path: Path) -> Path:
             ys = [100 * v["accuracy"] if v else 0 for v in vs]
             errs = list(zip(*[_err(v) if v else (0, 0) for v in vs]))
             ax.bar(xs, ys, width, yerr=errs, capsize=2, label=name, color=_STUDENT_COLORS[i % len(_STUDENT_COLORS)], error_kw={"lw": 0.8})
-        ax.set_xticks(range(len(tasks)), [f"{t}\n(selected: {summary['selected'].get(t, '-')})" for t in tasks], fontsize=8)
+        ax.set_xticks(range(len(tasks)), [f"{t}\nselected:\n{summary['selected'].get(t, '-')}" for t in tasks], fontsize=8)
         ax.set_ylim(0, 105)
         ax.set_title(f"system message: {cond}")
     axes[0][0].set_ylabel("held-out accuracy % (95% CI)")
-    axes[0][0].legend(fontsize=8, ncol=len(students), loc="upper center", bbox_to_anchor=(len(conds) / 2, -0.16))
-    fig.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, ncol=len(students), loc="lower center")
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path)
     plt.close(fig)
     return path
