@@ -80,11 +80,28 @@ def across(seeds: list[dict], conds: list[str]) -> dict:
     return out
 
 
+def seed_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of seeds, at least 1")
+    return int(text)
+
+
+def budget_list(text: str) -> list[float]:
+    """`--budgets 0.5,1,2`: positive step multipliers; anything else is one argparse error line."""
+    try:
+        values = [float(b) for b in text.split(",") if b.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated numbers, e.g. 0.5,1,2") from None
+    if not values or any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: every budget must be a number above 0")
+    return values
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="lab")
-    ap.add_argument("--seeds", type=int, default=1, help="run seeds 0..N-1 (N > 1: mean ± sd across seeds)")
-    ap.add_argument("--budgets", default="1", help="comma-separated multipliers of the preset's probe and student steps (seed 0)")
+    ap.add_argument("--seeds", type=seed_count, default=1, help="run seeds 0..N-1 (N > 1: mean ± sd across seeds)")
+    ap.add_argument("--budgets", type=budget_list, default=[1.0], help="comma-separated multipliers of the preset's probe and student steps (seed 0)")
     ap.add_argument("--work", type=Path, default=ROOT / "runs" / "bench-lab", help="run folder (emptied first; one subfolder per seed)")
     ap.add_argument("--keep", action="store_true", help="reuse finished stages in --work instead of starting fresh")
     ap.add_argument("--out", type=Path, default=None, help="JSON result (default bench/results/lab_ablation[-PRESET].json)")
@@ -99,7 +116,7 @@ def main() -> None:
     if a.work.exists() and not a.keep:
         shutil.rmtree(a.work)
     load_before = os.getloadavg()
-    budgets = [float(b) for b in a.budgets.split(",")]
+    budgets = a.budgets
     base = load_run_config(preset=a.preset)
     jobs = [(seed, 1.0) for seed in range(a.seeds)] + [(0, b) for b in budgets if b != 1.0]
     runs, curve = [], []
