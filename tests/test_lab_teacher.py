@@ -98,7 +98,8 @@ def test_arithmetic_steps_are_one_column_a_line_with_the_result_so_far():
 
     assert column_steps(354, 627, "+") == ["4+7=11, 1", "5+2+1=8, 81", "3+6=9, 981"]
     assert column_steps(985, 47, "+") == ["5+7=12, 2", "8+4+1=13, 32", "9+0+1=10, 1032"]
-    assert column_steps(512, 498, "-") == ["12-8=4, 4", "11-1-9=1, 14", "5-1-4=0, 014"]
+    # subtraction writes each decision: the borrow paid into the bottom digit, the comparison, the difference
+    assert column_steps(512, 498, "-") == ["2<8, 12-8=4, 4", "9+1=10, 1<10, 11-10=1, 14", "4+1=5, 5=5, 5-5=0, 014"]
     for a, b, op in [(955, 796, "-"), (700, 1, "-"), (999, 999, "+"), (1000, 999, "-")]:
         last = column_steps(a, b, op)[-1].rsplit(", ", 1)[1]
         assert int(last) == (a + b if op == "+" else a - b)
@@ -116,11 +117,11 @@ def test_the_teacher_answers_a_strategy_card_in_that_strategy_shape():
 def test_the_elementary_facts_are_the_ones_the_steps_use_and_hold_no_question():
     fams = families()
     table = set(fams["arithmetic"].corpus())
-    assert len(table) == 400 and {"4+8=12", "5+2+1=8", "12-8=4", "11-1-9=1"} <= table
+    assert len(table) == 420 and {"4+8=12", "5+2+1=8", "2<8", "12-8=4", "1<10", "11-10=1"} <= table
     for ex in fams["arithmetic"].examples("train", 50, seed=0):  # every column of every answer is a fact
         slow = _step_by_step_answer(ex.input)
         for line in slow.splitlines()[:-1]:
-            assert line.split(": ", 1)[1].split(", ")[0] in table
+            assert all(fact in table for fact in line.split(": ", 1)[1].split(", ")[:-1])
     assert set(fams["comparison"].corpus()) >= {"7>3", "3<7", "5=5"}
     assert "pear is a fruit." in fams["counting"].corpus()
     questions = {ex.input for f in ("arithmetic", "comparison", "counting") for ex in fams[f].examples("test", 50)}

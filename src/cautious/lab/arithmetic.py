@@ -15,17 +15,27 @@ from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_fami
 _QUESTION = re.compile(r"^What is (\d+) ([+-]) (\d+)\?$")
 
 
+def _compare(x: int, y: int) -> str:
+    return f"{x}{'<' if x < y else '>' if x > y else '='}{y}"
+
+
 def column_steps(a: int, b: int, op: str) -> list[str]:
     """The column method in the shortest form a tiny student can follow, one column a line.
 
     Each line does one column from the ones place and ends with the result so far, so nothing
     is carried in the head: the next line copies it and puts one digit in front, and the final
     answer copies the last line. Addition shows the carry as `+1`, the last column writes its
-    whole total. Subtraction writes a borrowing column's top digit as `1x` and pays the borrow
-    back as `-1` in the next column; leading zeros drop out in the final answer.
+    whole total. Subtraction makes every decision a written fact: a borrow owed by the previous
+    column is added to the bottom digit first (`9+1=10`), the top digit is compared with the
+    bottom one (`2<8`, the comparison family's notation), and only then does the column
+    subtract, from `1x` when the top was smaller. Leading zeros drop out in the final answer.
 
         What is 354 + 627?   Step 1: 4+7=11, 1 / Step 2: 5+2+1=8, 81 / Step 3: 3+6=9, 981
-        What is 512 - 498?   Step 1: 12-8=4, 4 / Step 2: 11-1-9=1, 14 / Step 3: 5-1-4=0, 014
+        What is 512 - 498?   Step 1: 2<8, 12-8=4, 4 / Step 2: 9+1=10, 1<10, 11-10=1, 14 /
+                             Step 3: 4+1=5, 5=5, 5-5=0, 014
+
+    (Measured in the lab: the earlier form `11-1-9=1`, which decides the borrow before writing
+    anything, left subtraction at a third of addition's accuracy.)
     """
     da, db = str(a)[::-1], str(b)[::-1]
     width = max(len(da), len(db))
@@ -41,12 +51,15 @@ def column_steps(a: int, b: int, op: str) -> list[str]:
             steps.append(f"{expr}={total}, {so_far}")
             carry = total // 10
         else:
-            borrow = 1 if x - carry < y else 0
+            parts = []
+            if carry:
+                parts.append(f"{y}+1={y + 1}")
+                y += 1
+            borrow = int(x < y)
             top = x + 10 * borrow
-            digit = top - carry - y
-            expr = f"{top}" + ("-1" if carry else "") + f"-{y}"
-            so_far = str(digit) + so_far
-            steps.append(f"{expr}={digit}, {so_far}")
+            parts += [_compare(x, y), f"{top}-{y}={top - y}"]
+            so_far = str(top - y) + so_far
+            steps.append(", ".join(parts) + f", {so_far}")
             carry = borrow
     return steps
 
@@ -61,7 +74,7 @@ class Arithmetic(LabFamily):
 
     def corpus(self) -> list[str]:
         """The one-digit facts every column of `column_steps` uses — the addition table with and
-        without a carry in, and the subtraction table with and without a borrow — written exactly
+        without a carry in, the comparisons and differences of a subtraction column — written exactly
         as the steps write them. A student from scratch knows no arithmetic facts; a pretrained
         one does. These lines hold no lab question and no answer of any split."""
         lines = []
@@ -69,8 +82,9 @@ class Arithmetic(LabFamily):
             for y in range(10):
                 for carry in (0, 1):
                     lines.append(f"{x}+{y}" + ("+1" if carry else "") + f"={x + y + carry}")
-                    top = x + 10 if x - carry < y else x
-                    lines.append(f"{top}" + ("-1" if carry else "") + f"-{y}={top - carry - y}")
+            for y in range(11):  # the bottom digit after a borrow is added to it: 0..10
+                top = x + 10 if x < y else x
+                lines += [_compare(x, y), f"{top}-{y}={top - y}"]
         return lines
 
     def sample(self, rng: random.Random, digits: int, ops: str) -> Problem:

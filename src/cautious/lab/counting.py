@@ -36,7 +36,7 @@ class Counting(LabFamily):
     name = "counting"
     description = "Count how many words of one category (fruits, animals, tools ...) a mixed list holds."
     answer_type = "number"
-    knobs = {"items": 8, "max_count": 5}
+    knobs = {"items": 6, "max_count": 5}
     expected_strategy = "step-by-step"
 
     def corpus(self) -> list[str]:

@@ -48,20 +48,27 @@ class Pipeline:
         self.catalog: dict[str, Strategy] = load_catalog(cfg.strategies_files)
         #: Each strategy as the teacher and the probe are told it (`instructions: full | card`).
         self.instructed: dict[str, Strategy] = {k: (v.as_card() if cfg.instructions == "card" else v) for k, v in self.catalog.items()}
-        for name in cfg.candidates + [s.strategy for s in cfg.students if s.strategy != "selected"]:
+        named = cfg.candidates + [c for cs in cfg.task_candidates.values() for c in cs] + [s.strategy for s in cfg.students if s.strategy != "selected"]
+        for name in named:
             if name not in self.catalog:
                 raise UserError(f"run config: unknown strategy {name!r}; valid strategies: {', '.join(sorted(self.catalog))}")
         self.tasks = resolve_tasks(cfg.tasks)
+        for task, cs in cfg.task_candidates.items():
+            if task not in {t.name for t in self.tasks}:
+                raise UserError(f"run config: task_candidates: {task!r} is not one of the run's tasks ({', '.join(t.name for t in self.tasks)})")
+            if not cs:
+                raise UserError(f"run config: task_candidates: {task!r} needs at least one strategy")
+        cells = sum(len(cfg.candidates_for(t.name)) for t in self.tasks)
         names = [s.name for s in cfg.students]
         if len(set(names)) != len(names):
             raise UserError("run config: students: every student needs a distinct name")
         w = _WEIGHTS
         weights = {"data": w["data"], "report": w["report"]}
         if cfg.probe is None:
-            weights |= {"probe-data": w["probe-data"], "probe-train": w["train_start"] + w["train_step"] * (cfg.probe_steps or cfg.steps)}
-        weights["select"] = w["generation"] * len(cfg.candidates) * len(self.tasks) * cfg.select_examples
+            weights |= {"probe-data": w["probe-data"], "probe-train": w["train_start"] + w["train_step"] * ((cfg.probe_steps or cfg.steps) + cfg.reading_steps)}
+        weights["select"] = w["generation"] * cells * cfg.select_examples
         if cfg.probe is None and cfg.curve_points:
-            weights["probe-curve"] = w["generation"] * len(cfg.candidates) * len(self.tasks) * cfg.curve_examples * (cfg.curve_points - 1)
+            weights["probe-curve"] = w["generation"] * cells * cfg.curve_examples * (cfg.curve_points - 1)
         if cfg.student_init == "probe" and cfg.probe is not None and not cfg.probe.startswith("hf:"):
             raise UserError(f"run config: student_init: probe needs a probe the students can start from "
                             f"(an hf: checkpoint, or probe: null to train one), not {cfg.probe!r}")
@@ -111,7 +118,10 @@ class Pipeline:
         """Knowledge stage (unless `init` is a checkpoint that already learned it), then the strategies."""
         stages: list[dict[str, Any]] = []
         facts = self._facts()
-        if facts is not None and not (init is not None and knows_facts):
+        reading = self.out / "data" / "reading.txt"
+        if self.cfg.reading_steps and reading.exists() and not (init is not None and knows_facts):
+            stages.append({"name": "reading", "datasets": [str(reading)], "max_steps": self.cfg.reading_steps})
+        if facts is not None and self.cfg.knowledge_epochs > 0 and not (init is not None and knows_facts):
             stages.append({"name": "knowledge", "datasets": [str(facts)], "epochs": self.cfg.knowledge_epochs})
         # The facts stay in the strategy stage too, so learning strategies does not wash them out.
         stages.append({"name": "strategies", "datasets": [str(data)] + ([str(facts)] * self.cfg.knowledge_mix if facts else []),
@@ -163,12 +173,20 @@ class Pipeline:
         facts = [line for t in self.tasks if t.name in lab for line in lab[t.name].corpus()]
         with atomic_writer(d / "facts.txt") as fh:
             fh.write("".join(f"{line}\n" for line in fact_lines(facts, cfg.facts_per_line, cfg.seed)))
+        if cfg.reading_steps:
+            from cautious.lab.reading import reading_lines, reading_vocabulary
+
+            # ~64 lines fill one step of 8 packed 256-token rows; twice that, so no line repeats within the stage
+            lines = reading_lines(reading_vocabulary(facts), 128 * cfg.reading_steps, cfg.seed)
+            with atomic_writer(d / "reading.txt") as fh:
+                fh.write("".join(f"{line}\n" for line in lines))
 
     def stage_probe_data(self, d: Path) -> None:
         from cautious.erase import erase
 
         probe_examples = self._examples("probe")
-        work = [(self.instructed[name], probe_examples) for name in self.cfg.candidates]
+        strategies = list(dict.fromkeys(c for t in self.tasks for c in self.cfg.candidates_for(t.name)))
+        work = [(self.instructed[name], [e for e in probe_examples if name in self.cfg.candidates_for(e.task)]) for name in strategies]
         self._answer(work, d / "answers.jsonl")
         chats, _ = erase(read_records(d / "answers.jsonl", TeacherAnswer), keep_instruction=True)
         write_records(d / "train.jsonl", chats)
@@ -180,9 +198,11 @@ class Pipeline:
 
         dev = self._examples("dev")
         probe = load_model(probe_spec)
-        tasks = [DrawnTask(t.name, [e for e in dev if e.task == t.name]) for t in self.tasks]
-        cells = measure(probe, tasks, [self.instructed[c] for c in self.cfg.candidates], split="dev",
-                        n=n, params=SamplingParams(max_tokens=self.cfg.max_new_tokens), batch_size=self.cfg.eval_batch_size)
+        cells = []
+        for t in self.tasks:
+            task = DrawnTask(t.name, [e for e in dev if e.task == t.name])
+            cells += measure(probe, [task], [self.instructed[c] for c in self.cfg.candidates_for(t.name)], split="dev",
+                             n=n, params=SamplingParams(max_tokens=self.cfg.max_new_tokens), batch_size=self.cfg.eval_batch_size)
         probe.close()
         return cells
 
@@ -249,24 +269,24 @@ class Pipeline:
         with atomic_writer(self.out / "run.json") as fh:
             json.dump(cfg.model_dump(mode="json"), fh, indent=2)
         data = t.run("data", self._settings("tasks", "seed", "train_examples", "probe_examples", "select_examples", "test_examples", "knowledge",
-                                            "facts_per_line"),
+                                            "facts_per_line", "reading_steps"),
                      [], self.stage_data)
         data_files = sorted(data.glob("*.jsonl")) + [data / "facts.txt"]
-        train_keys = self._settings("train", "knowledge", "knowledge_epochs", "knowledge_mix", "seed")
+        train_keys = self._settings("train", "reading_steps", "knowledge", "knowledge_epochs", "knowledge_mix", "seed")
         if cfg.probe is None:
-            pd = t.run("probe-data", self._settings("teacher", "candidates", "teacher_max_tokens", "instructions") | {"strategies": _digest(self.catalog)},
+            pd = t.run("probe-data", self._settings("teacher", "candidates", "task_candidates", "teacher_max_tokens", "instructions") | {"strategies": _digest(self.catalog)},
                        [data / "probe.jsonl"], self.stage_probe_data)
             probe_steps = cfg.probe_steps or cfg.steps
             pt = t.run("probe-train", train_keys | {"steps": probe_steps, "curve_points": cfg.curve_points},
-                       [pd / "train.jsonl", data / "facts.txt"],
+                       [pd / "train.jsonl", data / "facts.txt"] + ([data / "reading.txt"] if cfg.reading_steps else []),
                        lambda d: self._train(d, pd / "train.jsonl", probe_steps, checkpoints=cfg.curve_points))
             probe_spec, probe_inputs = f"hf:{pt / 'model'}", [pt / "stage.json"]
         else:
             probe_spec, probe_inputs = cfg.probe, []
-        t.run("select", self._settings("candidates", "select_examples", "tie_tolerance", "max_new_tokens", "instructions") | {"probe": probe_spec},
+        t.run("select", self._settings("candidates", "task_candidates", "select_examples", "tie_tolerance", "max_new_tokens", "instructions") | {"probe": probe_spec},
               [data / "dev.jsonl", *probe_inputs], lambda d: self.stage_select(d, probe_spec))
         if cfg.probe is None and cfg.curve_points:
-            t.run("probe-curve", self._settings("candidates", "curve_examples", "max_new_tokens", "instructions"),
+            t.run("probe-curve", self._settings("candidates", "task_candidates", "curve_examples", "max_new_tokens", "instructions"),
                   [data / "dev.jsonl", pt / "stage.json"], lambda d: self.stage_probe_curve(d, pt))
         init = self._student_init(probe_spec)
         init_inputs = probe_inputs if init is not None else []
