@@ -2,7 +2,9 @@
 
 Each verb lives in `cautious/commands/<verb>.py` with a `register(app)` function. A
 `UserError` raised anywhere becomes one red line on stderr and exit code 2 — no traceback
-for a user's mistake.
+for a user's mistake. So does an `OSError` on the user's paths or disk (a folder that cannot
+be written, a full disk): the path and the OS's reason, nothing else. An `OSError` on
+cautious's own files, and every other exception, is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import importlib
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from cautious.errors import UserError
+from cautious.paths import os_error_line
 
 err_console = Console(stderr=True)
 
@@ -33,17 +37,27 @@ COMMAND_MODULES = [
 
 
 class _Group(TyperGroup):
-    """Turns UserError into a clean message and exit code 2, for every subcommand."""
+    """Turns UserError, and OSError on a user's path, into one line and exit code 2."""
 
     def invoke(self, ctx):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            _error_line(str(exc))
             raise typer.Exit(code=exc.exit_code) from None
+        except OSError as exc:
+            line = os_error_line(exc)
+            if line is None:
+                raise
+            _error_line(line)
+            raise typer.Exit(code=UserError.exit_code) from None
 
     def list_commands(self, ctx):  # keep registration order, not alphabetical
         return list(self.commands)
+
+
+def _error_line(text: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
 
 
 app = typer.Typer(

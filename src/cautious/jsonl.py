@@ -18,6 +18,7 @@ from typing import IO, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from cautious.errors import UserError
+from cautious.paths import naming, new_file_mode, text_lines
 from cautious.records import SCHEMA_VERSION
 
 R = TypeVar("R", bound=BaseModel)
@@ -40,17 +41,16 @@ def iter_json_objects(path: str | Path) -> Iterator[tuple[int, dict]]:
         raise UserError(f"{path}: file not found")
     if path.is_dir():
         raise UserError(f"{path}: is a folder, expected a JSONL file")
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"{path}:{lineno}: malformed JSON ({exc.msg} at column {exc.colno})") from None
-            if not isinstance(obj, dict):
-                raise UserError(f"{path}:{lineno}: expected a JSON object, got {type(obj).__name__}")
-            yield lineno, obj
+    for lineno, line in text_lines(path):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"{path}:{lineno}: malformed JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(obj, dict):
+            raise UserError(f"{path}:{lineno}: expected a JSON object, got {type(obj).__name__}")
+        yield lineno, obj
 
 
 def read_records(path: str | Path, model: type[R]) -> list[R]:
@@ -72,16 +72,22 @@ def read_records(path: str | Path, model: type[R]) -> list[R]:
 
 @contextmanager
 def atomic_writer(path: str | Path, mode: str = "w") -> Iterator[IO]:
-    """Open a temp file next to `path`; rename it over `path` only if the block succeeds."""
+    """Open a temp file next to `path`; rename it over `path` only if the block succeeds.
+
+    The file gets the mode `open()` would give it (the umask's, or the old file's), not
+    `mkstemp`'s private 0600; an OS error while writing names `path`, not the temp file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode_bits = new_file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, encoding="utf-8") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        with naming(path):
+            os.fchmod(fd, mode_bits)
+            with os.fdopen(fd, mode, encoding="utf-8") as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from cautious.erase import SYSTEM_PRESETS
 from cautious.errors import UserError
+from cautious.paths import read_text
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,7 @@ def parse_condition(spec: str) -> Condition:
         return Condition(spec, SYSTEM_PRESETS[spec])
     if spec.startswith("@"):
         path = Path(spec[1:])
-        if not path.is_file():
-            raise UserError(f"{path}: system message file not found")
-        text = path.read_text(encoding="utf-8").strip()
-        return Condition(path.stem, text)
+        return Condition(path.stem, read_text(path, "system message file").strip())
     if re.fullmatch(r"[\w.-]+", spec):
         raise UserError(
             f"unknown system message preset {spec!r}; presets: {', '.join(SYSTEM_PRESETS)} "

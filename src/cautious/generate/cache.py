@@ -15,7 +15,9 @@ never stored: a cache file can be shared without leaking anything but teacher re
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -77,10 +79,22 @@ class RequestCache:
 
     def put(self, key: str, model: str, completion: Completion) -> None:
         """Commit one reply now (autocommit): once this returns, a crash cannot lose it."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?)",
-            (key, model, json.dumps(completion.model_dump(mode="json"), ensure_ascii=False), time.time()),
-        )
+        try:
+            self.db.execute(
+                "INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?)",
+                (key, model, json.dumps(completion.model_dump(mode="json"), ensure_ascii=False), time.time()),
+            )
+        except sqlite3.OperationalError as exc:
+            raise self._os_error(exc) from exc
+
+    def _os_error(self, exc: sqlite3.OperationalError) -> Exception:
+        """SQLite's words for a full or read-only disk, as the OSError they are (naming the
+        cache file, so the CLI prints one line); anything else stays what it was."""
+        text = str(exc)
+        for needle, code in (("full", errno.ENOSPC), ("readonly", errno.EROFS), ("disk I/O", errno.EIO)):
+            if needle in text:
+                return OSError(code, f"{os.strerror(code)} ({text})", str(self.path))
+        return exc
 
     def __contains__(self, key: str) -> bool:
         return self.db.execute("SELECT 1 FROM replies WHERE hash=?", (key,)).fetchone() is not None

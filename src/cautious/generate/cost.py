@@ -1,7 +1,6 @@
 """Cost accounting: a price table, estimates before spending, and a budget that cannot be overrun.
 
-Users of peer tools ask for an estimate *before* a run spends money and for a cap (see
-ANCHORS.md); both need the same three things — token counts per call, a price per model,
+Users of peer tools ask for an estimate *before* a run spends money and for a cap; both need the same three things — token counts per call, a price per model,
 and a running total — so they live together here.
 
 The budget is conservative on purpose: before a request is sent its *worst* cost (prompt
@@ -42,10 +41,11 @@ class PriceTable:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "PriceTable":
         path = Path(path) if path is not None else DEFAULT_PRICES
-        if not path.exists():
-            raise UserError(f"{path}: price table not found")
+        from cautious.paths import read_text
+
+        text = read_text(path, "price table")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             raise UserError(f"{path}: malformed YAML ({getattr(exc, 'problem', exc)})") from None
         models = data.get("models") if isinstance(data, dict) else None

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cautious.evaluate.runner import TaskScore
+from cautious.jsonl import atomic_writer
 from cautious.report.load import RunData, load_runs
 
 PLOT_TITLES = {
@@ -179,7 +180,8 @@ def write_markdown(runs: list[RunData], tables, plots: dict[str, Path], samples,
             parts.append(f"**{s['task']}** · {s['series']} · {s['verdict']} (gold `{s['gold']}`, extracted `{s['extracted']}`, "
                          f"strategy {s['strategy']})\n\n```text\n{s['prompt']}\n---\n{s['output']}\n```\n")
     path = out / "report.md"
-    path.write_text("\n".join(parts), encoding="utf-8")
+    with atomic_writer(path) as fh:
+        fh.write("\n".join(parts))
     return path
 
 
@@ -237,7 +239,8 @@ def write_html(runs: list[RunData], tables, plots: dict[str, Path], samples, out
                          f"strategy {html.escape(s['strategy'])})</p><pre>{html.escape(s['prompt'])}\n---\n{html.escape(s['output'])}</pre>")
     parts.append("</body></html>")
     path = out / "report.html"
-    path.write_text("\n".join(parts), encoding="utf-8")
+    with atomic_writer(path) as fh:
+        fh.write("\n".join(parts))
     return path
 
 

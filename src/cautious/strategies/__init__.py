@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from cautious.errors import UserError, unknown_name
 from cautious.jsonl import describe_validation_error
+from cautious.paths import read_text
 from cautious.records import Strategy
 
 BUILTIN_PATH = Path(__file__).with_name("builtin.yaml")
@@ -24,10 +25,9 @@ KNOWN_SECTIONS = ("explanation", "recall", "extract", "reasoning", "steps", "gue
 def load_strategy_file(path: str | Path, source: str | None = None) -> list[Strategy]:
     """Parse a YAML list of strategies; any problem names the file, entry and field."""
     path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: file not found")
+    text = read_text(path, "strategies file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""

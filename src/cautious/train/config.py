@@ -191,10 +191,11 @@ def _models_in(annotation: Any) -> list[type]:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise UserError(f"{path}: config file not found")
+    from cautious.paths import read_text
+
+    text = read_text(path, "config file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)

@@ -255,6 +255,13 @@ def save_hf(model, tokenizer, path: Path, state_dict: dict | None = None) -> Non
         model, state_dict = merged_state_dict(model)
     model.save_pretrained(path, state_dict=state_dict, safe_serialization=True)
     tokenizer.save_pretrained(path)
+    # safetensors creates its files private (0600); a checkpoint is shared like any output.
+    from cautious.paths import umask
+
+    mode = 0o666 & ~umask()
+    for weights in path.glob("*.safetensors"):
+        if weights.stat().st_mode & 0o777 == 0o600 and mode != 0o600:
+            weights.chmod(mode)
 
 
 def count_params(model) -> dict[str, int]:
