@@ -1,8 +1,8 @@
 """`cautious erase`: prompt erasure — teacher answers become student training chats.
 
 The teacher saw a detailed strategy instruction; the student sees only a generic system
-message, so it must learn *when* to use each strategy from the task itself (PAPER.md,
-"Prompt erasure"). The output is plain conversational data (`messages` with system, user,
+message, so it must learn *when* to use each strategy from the task itself (Orca 2's
+"prompt erasure"). The output is plain conversational data (`messages` with system, user,
 assistant turns) that `datasets.load_dataset("json", ...)`, TRL and axolotl read as is.
 """
 
@@ -28,7 +28,12 @@ SYSTEM_PRESETS: dict[str, str] = {
 
 
 def system_message(spec: str) -> str:
-    """A preset name (`cautious`, `orca2`, `empty`) or any literal text."""
+    """A preset name (`cautious`, `orca2`, `empty`), `@FILE` (the file's text, as `cautious
+    eval --system @FILE` reads it), or any literal text."""
+    if spec.startswith("@"):
+        from cautious.paths import read_text
+
+        return read_text(spec[1:], "system message file").strip()
     return SYSTEM_PRESETS.get(spec, spec)
 
 
@@ -39,6 +44,7 @@ class EraseStats:
     dropped_incorrect: int = 0
     dropped_errors: int = 0
     dropped_duplicates: int = 0
+    dropped_empty: int = 0
 
 
 def erase(
@@ -51,8 +57,8 @@ def erase(
 
     `keep_instruction=True` keeps the teacher's strategy instruction as the system message
     (the no-erasure ablation, and the probe student of `cautious select`). Incorrect and
-    failed answers are dropped unless `include_incorrect`; repeated requests (same request
-    hash) are written once.
+    failed answers are dropped unless `include_incorrect`; empty responses always are;
+    repeated requests (same request hash) are written once.
     """
     stats = EraseStats()
     out: list[TrainExample] = []
@@ -69,6 +75,9 @@ def erase(
             continue
         if not ans.correct and not include_incorrect:
             stats.dropped_incorrect += 1
+            continue
+        if not ans.response.strip():  # nothing to learn but "stop at once"; `train` refuses it
+            stats.dropped_empty += 1
             continue
         instruction = next((m.content for m in ans.messages if m.role == "system"), "")
         user = next(m.content for m in ans.messages if m.role == "user")

@@ -18,11 +18,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Join shard outputs by request hash: each answer once, a failed one replaced by a
         successful one, in a stable order (task, strategy, example, sample)."""
-        from cautious.errors import UserError
         from cautious.generate.output import merge_files
+        from cautious.paths import check_output_file, refuse_overwriting_inputs
 
-        if out.resolve() in {p.resolve() for p in inputs}:
-            raise UserError(f"{out}: the merged output must not be one of the inputs")
+        check_output_file(out)
+        refuse_overwriting_inputs([out], inputs)
         stats = merge_files(list(inputs), out)
         console.print(
             f"merged {len(inputs)} files: {stats.read} records read, {stats.written} written to {out}; "

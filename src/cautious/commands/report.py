@@ -17,12 +17,11 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", "-o", help="Where to write the report (default: RUN/report for one run, ./report for several)."),
     ) -> None:
         """Turn eval runs into report.md, a self-contained report.html and PNG plots."""
-        from cautious.errors import UserError
+        from cautious.paths import check_output_dir
         from cautious.report import build_report
 
         target = out or (runs[0] / "report" if len(runs) == 1 else Path("report"))
-        if target.exists() and not target.is_dir():
-            raise UserError(f"{target}: exists and is not a folder (--out is a folder)")
+        check_output_dir(target)
         paths = build_report(runs, target)
         console.print(f"report: {paths.markdown}  ·  {paths.html}", highlight=False)
         for name, path in paths.plots.items():

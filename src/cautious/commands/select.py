@@ -49,6 +49,7 @@ def register(app: typer.Typer) -> None:
         """Measure the probe on every task × strategy and write the best strategy per task."""
         from cautious.errors import UserError
         from cautious.models.base import SamplingParams, load_model
+        from cautious.paths import check_output_dir, refuse_overwriting_inputs
         from cautious.select import choose, measure, write_selection
         from cautious.strategies import get_strategy, load_catalog
         from cautious.tasks import resolve_tasks
@@ -57,6 +58,11 @@ def register(app: typer.Typer) -> None:
             raise UserError("-n must be at least 1 (empty selection)")
         if instructions not in ("full", "card"):
             raise UserError(f"--instructions {instructions!r}: expected `full` or `card`")
+        if split == "test":
+            raise UserError("--split test: selection must not see the test split it is reported on; use dev (or train)")
+        if not 0 <= tie_tolerance <= 1:
+            raise UserError(f"--tie-tolerance {tie_tolerance:g}: expected an accuracy gap between 0 and 1 (e.g. 0.02)")
+        check_output_dir(out)  # before the probe is measured, which is the expensive part
         catalog = load_catalog(strategies_file)
         candidates = [get_strategy(s.strip(), catalog) for s in strategies.split(",") if s.strip()]
         if instructions == "card":
@@ -64,6 +70,10 @@ def register(app: typer.Typer) -> None:
         if not candidates:
             raise UserError("no strategies selected")
         task_list = resolve_tasks(tasks)
+        inputs = [t.path for t in task_list if getattr(t, "path", None)] + list(strategies_file or [])
+        refuse_overwriting_inputs([out / "strategy_map.yaml", out / "scores.json"], inputs)
+        for task in task_list:
+            task.check_split(split)
         model = load_model(probe, strategies=catalog) if probe.split(":")[0] == "lab" else load_model(probe)
         total = len(task_list) * len(candidates) * n
         with Progress(TextColumn("select"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:

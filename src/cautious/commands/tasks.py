@@ -7,6 +7,15 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
+#: Characters of one input (or gold answer) shown; the rest is counted, not printed. Laying
+#: out a 50 MB line takes a terminal library minutes, and nobody reads it there.
+SHOW_CHARS = 4000
+
+
+def clip(text: str) -> str:
+    if len(text) <= SHOW_CHARS:
+        return text
+    return f"{text[:SHOW_CHARS]} … ({len(text) - SHOW_CHARS:,} more characters not shown)"
 
 
 def register(app: typer.Typer) -> None:
@@ -34,15 +43,19 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="Sampling seed."),
     ) -> None:
         """Show a task's examples with their gold answers."""
+        from rich.markup import escape
+        from cautious.errors import UserError
         from cautious.tasks import get_task
 
+        if n < 0:
+            raise UserError(f"-n {n}: expected how many examples to show (0 or more)")
         for task in get_task(name):
             console.rule(f"{task.name} · {task.source} · answer type {task.answer_type} · split {split}")
             if task.description:
                 console.print(task.description, style="dim")
             for ex in task.examples(split, n=n, seed=seed):
                 console.print(f"[bold]{ex.id}[/]", highlight=False)
-                console.print(ex.input, highlight=False, markup=False)
-                gold = f"{ex.gold}  (option {ex.label} of {len(ex.choices)})" if ex.choices else ex.gold
-                console.print(f"[green]gold:[/] {gold}", highlight=False)
+                console.print(clip(ex.input), highlight=False, markup=False)
+                gold = f"{clip(ex.gold)}  (option {ex.label} of {len(ex.choices)})" if ex.choices else clip(ex.gold)
+                console.print("[green]gold:[/] " + escape(gold), highlight=False)
                 console.print()

@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
         progress: bool = typer.Option(None, "--progress/--no-progress", help="Show the progress bar."),
     ) -> None:
         """Fine-tune a student: assistant-only loss, packing, progressive stages, LoRA, exact resume."""
+        from cautious.errors import UserError
         from cautious.train.config import LoraSettings, load_config
 
         overrides = {
@@ -67,6 +68,13 @@ def register(app: typer.Typer) -> None:
                 highlight=False,
             )
             return
+        from cautious.paths import same_file
+        from cautious.train.config import dump_config
         from cautious.train.recipe import train as run_train
+
+        saved = cfg.output_dir / "train_config.yaml"
+        if config is not None and same_file(config, saved) and config.read_text(encoding="utf-8") != dump_config(cfg):
+            raise UserError(f"{config}: is the config the run saves in its --output-dir, and these flags change it; "
+                            "copy it elsewhere first")
 
         run_train(cfg, resume=resume, overwrite=overwrite, stop_after=stop_after, log=lambda m: console.print(m, highlight=False))

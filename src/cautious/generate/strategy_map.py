@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from cautious.errors import UserError, unknown_name
+from cautious.paths import read_text
 from cautious.records import Strategy
 
 
@@ -22,10 +23,9 @@ def read_strategy_map(spec: str, task_names: list[str], catalog: dict[str, Strat
         return {t: spec for t in task_names}
     if not (spec.endswith((".yaml", ".yml")) or path.exists()):
         raise unknown_name("strategy", spec, list(catalog))
-    if not path.exists():
-        raise UserError(f"{path}: file not found")
+    text = read_text(path, "strategy map")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: malformed YAML ({getattr(exc, 'problem', exc)})") from None
     if isinstance(data, dict) and isinstance(data.get("strategies"), dict):
@@ -44,6 +44,12 @@ def read_strategy_map(spec: str, task_names: list[str], catalog: dict[str, Strat
             out[task] = default
         else:
             raise UserError(f"{path}: no strategy for task {task!r} and no `default:` entry")
+    unused = [key for key in data if key != "default" and key not in task_names]
+    if unused:  # a misspelt task name would otherwise fall back to `default:` without a word
+        raise UserError(
+            f"{path}:{unused[0]}: names no requested task; requested: {', '.join(task_names)} "
+            "(add it to --tasks, or remove it from the map)"
+        )
     return out
 
 

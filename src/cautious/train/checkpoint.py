@@ -48,26 +48,61 @@ def latest_checkpoint(out: Path) -> Resume | None:
     return max(found, key=lambda r: r.global_step) if found else None
 
 
+def holds_run(out: Path) -> bool:
+    """Whether `out` holds a cautious training run: its config (written before the first step)
+    or a checkpoint. Only such a folder may be cleared by --overwrite."""
+    if (out / "train_config.yaml").is_file():
+        return True
+    return any((d / STATE_FILE).is_file() for d in (out / "checkpoints").glob("step-*"))
+
+
 def check_output(out: Path, resume: bool, overwrite: bool) -> Resume | None:
-    """Refuse to mix two runs in one folder; find the resume point when asked. Writes nothing."""
+    """Refuse to mix two runs in one folder, or to write over files that are not a training
+    run's (a user's model or data); find the resume point when asked. Writes nothing."""
     if resume:
         ckpt = latest_checkpoint(out)
         if ckpt is None:
             raise UserError(f"{out}: no checkpoint to resume from (checkpoints/step-*/{STATE_FILE})")
         return ckpt
-    used = [name for name in OWNED + ["model.safetensors"] if (out / name).exists()]
-    if used and not overwrite:
+    used = [name for name in OWNED + HF_FILES if (out / name).exists()]
+    if not used:
+        return None
+    if not holds_run(out):
+        raise UserError(
+            f"{out}: holds {used[0]}, which no cautious training run wrote (no train_config.yaml or checkpoint); "
+            "training would overwrite it — choose another --output-dir"
+            + (" (--overwrite only starts over a training run)" if overwrite else "")
+        )
+    if not overwrite:
         raise UserError(f"{out}: already holds a training run ({used[0]}); pass --resume to continue it or --overwrite to start over")
     return None
 
 
+def refuse_inputs_in_output(out: Path, inputs: list[Path], resume: bool, model: str) -> None:
+    """An input that training would overwrite or --overwrite would remove: a dataset named
+    like a file a run writes in `out` (metrics.jsonl, ...), or the model folder itself."""
+    root = out.resolve()
+    if not resume and Path(model).exists():  # --overwrite would delete it after loading it
+        inputs = [*inputs, Path(model)]
+    for path in inputs:
+        try:
+            rel = path.resolve().relative_to(root)
+        except ValueError:
+            continue
+        if rel.parts and rel.parts[0] in OWNED + HF_FILES:
+            raise UserError(f"{path}: is inside the output folder, where training writes {rel.parts[0]}; move it out of {out}")
+    if not resume and Path(model).is_dir() and Path(model).resolve() == root:
+        raise UserError(f"{out}: is the model the run starts from (model: {model}); write the trained model to another --output-dir")
+
+
 def clear_output(out: Path) -> None:
-    """--overwrite: remove what an earlier run wrote (only that: the folder may hold other files)."""
+    """--overwrite: remove what an earlier run wrote (only that: the folder may hold other
+    files). `check_output` has made sure the folder holds a training run."""
     for name in OWNED + HF_FILES:
         p = out / name
-        if p.is_dir():
+        if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p)
-        elif p.exists():
+        elif p.exists() or p.is_symlink():
             p.unlink()
 
 

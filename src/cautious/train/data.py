@@ -21,9 +21,13 @@ from dataclasses import dataclass, field
 
 from cautious.errors import UserError
 from cautious.jsonl import iter_json_objects
+from cautious.paths import text_lines
 from cautious.train.config import DatasetSpec
 
 IGNORE = -100
+#: The roles a chat may have; any other (a typo, `tool`, `bot`) would be rendered or dropped
+#: by the chat template in ways nobody checked, so it is refused by name.
+ROLES = ("system", "user", "assistant")
 
 
 @dataclass
@@ -63,13 +67,6 @@ class DataStats:
 
 def read_dataset(spec: DatasetSpec, system_message: str | None = None) -> list[Raw]:
     """Read one dataset file; any malformed record stops with file:line."""
-    try:
-        return _read_dataset(spec, system_message)
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{spec.path}: not UTF-8 text (byte {exc.start})") from None
-
-
-def _read_dataset(spec: DatasetSpec, system_message: str | None) -> list[Raw]:
     path = spec.path
     if not path.exists():
         raise UserError(f"{path}: dataset file not found")
@@ -79,12 +76,11 @@ def _read_dataset(spec: DatasetSpec, system_message: str | None) -> list[Raw]:
     if path.suffix == ".txt" or (spec.format == "text" and path.suffix != ".jsonl"):
         if spec.format == "chat":
             raise UserError(f"{path}: format `chat` needs a JSONL file of `messages`")
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
-                if line.strip():
-                    out.append(Raw(f"{path}:{lineno}", text=line.rstrip("\n")))
-                if spec.limit and len(out) >= spec.limit:
-                    break
+        for lineno, line in text_lines(path):
+            if line.strip():
+                out.append(Raw(f"{path}:{lineno}", text=line.rstrip("\r\n")))
+            if spec.limit and len(out) >= spec.limit:
+                break
         return out
     for lineno, obj in iter_json_objects(path):
         where = f"{path}:{lineno}"
@@ -111,7 +107,15 @@ def _messages(value, where: str, system_message: str | None) -> list[dict[str, s
     for i, m in enumerate(value):
         if not isinstance(m, dict) or not isinstance(m.get("role"), str) or not isinstance(m.get("content"), str):
             raise UserError(f"{where}:messages.{i}: expected an object with string `role` and `content`")
+        if m["role"] not in ROLES:
+            raise UserError(f"{where}:messages.{i}.role: unknown role {m['role']!r}; valid roles: {', '.join(ROLES)}")
         msgs.append({"role": m["role"], "content": m["content"]})
+    answers = [m for m in msgs if m["role"] == "assistant"]
+    if answers and not any(m["content"].strip() for m in answers):
+        raise UserError(
+            f"{where}: every assistant turn is empty, so only the end-of-turn marker would be trained; "
+            "fill in the answer or drop this chat"
+        )
     if system_message is not None:
         msgs = [m for m in msgs if m["role"] != "system"]
         if system_message:

@@ -27,7 +27,11 @@ from functools import partial
 from pathlib import Path
 
 from cautious.errors import UserError
-from cautious.train.checkpoint import check_output, clear_output, export_hf, latest_checkpoint, save_checkpoint, truncate_metrics
+from cautious.jsonl import atomic_writer
+from cautious.paths import check_output_dir, naming
+from cautious.train.checkpoint import (
+    check_output, clear_output, export_hf, latest_checkpoint, refuse_inputs_in_output, save_checkpoint, truncate_metrics,
+)
 from cautious.train.config import LAB_TINY, TrainConfig, dump_config
 from cautious.train.data import DataStats, Sample, collate, fingerprint, fitting_texts, load_stage_raws, tokenize
 from cautious.train.plan import plan_stage, rank_micro_batches
@@ -150,10 +154,12 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, st
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     out = cfg.output_dir
+    check_output_dir(out, "--output-dir")  # before any data is read or model loaded
+    refuse_inputs_in_output(out, [spec.path for stage in cfg.stages for spec in stage.datasets], resume, cfg.model)
+    ckpt = check_output(out, resume, overwrite)
     raws = [load_stage_raws(stage.datasets, cfg.system_message) for stage in cfg.stages]  # bad files fail first
     accelerator = make_accelerator(cfg)
     main, rank, world = accelerator.is_main_process, accelerator.process_index, accelerator.num_processes
-    ckpt = check_output(out, resume, overwrite)
 
     # Student. lab-tiny's tokenizer is fitted by the main process and broadcast, so every
     # process shares one vocabulary; a resumed run takes the checkpoint's tokenizer.
@@ -184,7 +190,8 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, st
 
     if main:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "train_config.yaml").write_text(dump_config(cfg))
+        with atomic_writer(out / "train_config.yaml") as fh:
+            fh.write(dump_config(cfg))
         truncate_metrics(out / "metrics.jsonl", ckpt.global_step if ckpt else 0)
         log(
             f"train: {cfg.model} · {sizes['total'] / 1e6:.2f}M params ({sizes['trainable'] / 1e6:.2f}M trainable) · "
@@ -248,7 +255,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, st
                 "step_s": dt, "elapsed_s": time.perf_counter() - t_start,
             }  # fmt: skip
             if main:
-                with (out / "metrics.jsonl").open("a") as fh:
+                with naming(out / "metrics.jsonl"), (out / "metrics.jsonl").open("a") as fh:
                     fh.write(json.dumps(record) + "\n")
                 if global_step % cfg.log_every == 0:
                     bar.set_postfix(loss=f"{loss:.4f}", tok_s=f"{step.tokens / dt:,.0f}", lr=f"{record['lr']:.2e}", refresh=False)
@@ -277,7 +284,8 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, st
     if main:
         summary = {"model": cfg.model, "params": sizes, "samples": stats.samples, "tokens": stats.tokens,
                    "trained_tokens": stats.trained_tokens, "steps": global_step, "finished": not stopped}  # fmt: skip
-        (out / "summary.json").write_text(json.dumps(summary, indent=2))
+        with atomic_writer(out / "summary.json") as fh:
+            fh.write(json.dumps(summary, indent=2))
         log(f"train: {'stopped after' if stopped else 'done,'} {global_step} steps → "
             f"{latest_checkpoint(out).path if stopped else out}")  # fmt: skip
     if cfg.report_to:
