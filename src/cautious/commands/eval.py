@@ -81,7 +81,9 @@ def register(app: typer.Typer) -> None:
         from cautious.evaluate.conditions import parse_conditions
         from cautious.evaluate.metrics import ScoringContext
         from cautious.evaluate.runner import run_eval
+        from cautious.evaluate.runner import RUN_FILES
         from cautious.models.base import load_model
+        from cautious.paths import check_output_dir, refuse_overwriting_inputs
         from cautious.strategies import load_catalog
         from cautious.tasks import resolve_tasks
 
@@ -98,11 +100,13 @@ def register(app: typer.Typer) -> None:
                 re.compile(answer_regex)
             except re.error as exc:
                 raise UserError(f"--answer-regex: not a valid regular expression ({exc})") from None
-        if out.exists() and not out.is_dir():
-            raise UserError(f"{out}: exists and is not a folder (--out is a run folder)")
+        check_output_dir(out)  # before the model is loaded
         conditions = parse_conditions(system)
         catalog = load_catalog(strategies_file)
         task_list = resolve_tasks(tasks)
+        inputs = [t.path for t in task_list if getattr(t, "path", None)] + list(strategies_file or [])
+        inputs += [Path(s.strip()[1:]) for spec in system for s in spec.split(",") if s.strip().startswith("@")]
+        refuse_overwriting_inputs([out / name for name in RUN_FILES], inputs)
         needs_judge = [t.name for t in task_list if "judge" in getattr(t, "needs", ())]
         if needs_judge and not judge:
             raise UserError(f"task(s) {', '.join(needs_judge)} are scored by an LLM judge: pass --judge MODEL (e.g. openai:gpt-4o)")

@@ -1,8 +1,10 @@
 """`cautious generate`: teacher answers for tasks under their strategies, checked against gold.
 
-Parses options and calls `cautious.generate`; all behaviour lives there. Exit codes: 0 done
-(failed requests, if any, are recorded and retried by the next run), 2 user error, 3 stopped
-at the `--max-cost` budget (rerun with a higher cap to continue from the cache).
+Parses options and calls `cautious.generate`; all behaviour lives there. Exit codes: 0 every
+answer arrived, 2 user error, 3 stopped at the `--max-cost` budget (rerun with a higher cap to
+continue from the cache), 4 some answers failed after their retries (they are recorded, and a
+rerun of the same command retries only those), 130 interrupted (Ctrl-C; what arrived is kept).
+A script must not mistake a run whose requests failed for a finished one, hence 4, not 0.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 console = Console()
+err_console = Console(stderr=True)
 BUDGET_EXIT = 3
+FAILED_EXIT = 4
+INTERRUPTED_EXIT = 130
 
 
 def summary_table(result) -> Table:
@@ -31,6 +36,23 @@ def summary_table(result) -> Table:
         rejected = ", ".join(f"{k} {v}" for k, v in sorted(s.reasons.items())) or "-"
         row = [s.task, s.strategy, str(s.n), f"{100 * s.accuracy:.1f}", f"{100 * s.acceptance:.1f}", rejected, f"{s.mean_tokens:.1f}"]
         table.add_row(*row, *([f"{s.cost_usd:.4f}"] if priced else []))
+    return table
+
+
+def failures_table(result) -> Table | None:
+    """Why answers failed after their retries, by reason (HTTP status, malformed reply, ...)."""
+    from collections import Counter
+
+    reasons: Counter = Counter()
+    for s in result.summaries:
+        reasons.update(s.failures)
+    if not reasons:
+        return None
+    table = Table(title="failed answers by reason")
+    table.add_column("reason", min_width=28)
+    table.add_column("answers", justify="right")
+    for reason, count in reasons.most_common():
+        table.add_row(reason, str(count))
     return table
 
 
@@ -85,6 +107,8 @@ def register(app: typer.Typer) -> None:
         from cautious.generate import Filters, parse_shard
         from cautious.generate import generate as run_generate
         from cautious.generate.strategy_map import read_strategy_map
+        from cautious.jsonl import atomic_writer
+        from cautious.paths import check_output_file, refuse_overwriting_inputs, same_file
         from cautious.models.base import SamplingParams, load_model
         from cautious.strategies import load_catalog
         from cautious.tasks import resolve_tasks
@@ -95,9 +119,19 @@ def register(app: typer.Typer) -> None:
         if backend != "openai" and (base_url or rpm or tpm):
             raise UserError("--base-url, --rpm and --tpm apply to `openai:MODEL` teachers only")
         shard_spec = parse_shard(shard)
+        check_output_file(out)
         catalog = load_catalog(strategies_file)
         task_list = resolve_tasks(tasks)
         mapping = read_strategy_map(strategy, [t.name for t in task_list], catalog)
+        cache_path = None if no_cache else (cache or (None if backend == "lab" else out.with_suffix(".cache.sqlite")))
+        stats_path = out.with_suffix(".stats.json")
+        if cache_path is not None:
+            check_output_file(cache_path, "--cache")
+        inputs = [t.path for t in task_list if getattr(t, "path", None)] + list(strategies_file or [])
+        inputs += ([Path(strategy)] if strategy not in catalog else []) + ([prices] if prices else [])
+        refuse_overwriting_inputs([out, stats_path] + ([cache_path] if cache_path else []), inputs)
+        if cache_path is not None and same_file(cache_path, out):
+            raise UserError(f"{out}: is also the request cache (--cache); give them different paths")
         groups: dict[str, list] = {}
         for task in task_list:
             task.check_split(split)
@@ -109,7 +143,6 @@ def register(app: typer.Typer) -> None:
         params = SamplingParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
         if samples > 1 and temperature == 0:
             console.print("[yellow]warning:[/] --samples > 1 at --temperature 0 will mostly draw the same answer again")
-        cache_path = None if no_cache else (cache or (None if backend == "lab" else out.with_suffix(".cache.sqlite")))
         if backend == "openai":
             model = load_model(
                 teacher, base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
@@ -133,22 +166,40 @@ def register(app: typer.Typer) -> None:
             return
 
         filters = Filters(refusals=refusal_filter, min_tokens=min_tokens, max_tokens=max_answer_tokens)
-        with Progress(TextColumn("generate"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
-            job = bar.add_task("generate", total=None)
-            result = run_generate(
-                model, work, str(out), params, batch_size=batch_size,
-                on_progress=lambda k: bar.advance(job, k),
-                on_start=lambda items, done: bar.update(job, total=items - done),
-                cache=cache_path, concurrency=concurrency if backend == "openai" else None,
-                samples=samples, filters=filters, shard=shard_spec, max_cost=max_cost, prices=prices,
+        progress = {"done": 0, "new": 0}
+
+        def advanced(k: int) -> None:
+            progress["new"] += k
+            bar.advance(job, k)
+
+        try:
+            with Progress(TextColumn("generate"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
+                job = bar.add_task("generate", total=None)
+                result = run_generate(
+                    model, work, str(out), params, batch_size=batch_size, on_progress=advanced,
+                    on_start=lambda items, done: (progress.update(done=done), bar.update(job, total=items - done)),
+                    cache=cache_path, concurrency=concurrency if backend == "openai" else None,
+                    samples=samples, filters=filters, shard=shard_spec, max_cost=max_cost, prices=prices,
+                )
+        except KeyboardInterrupt:
+            cached = f"; every reply that arrived is also in the cache {cache_path}" if cache_path else ""
+            err_console.print(
+                f"interrupted: {progress['done'] + progress['new']} answers are kept in {out} ({progress['new']} new this run)"
+                f"{cached}; run the same command again to resume — it sends only what is missing",
+                highlight=False, soft_wrap=True,
             )
-        model.close()
+            raise typer.Exit(code=INTERRUPTED_EXIT) from None
+        finally:
+            model.close()
         console.print(summary_table(result))
         console.print(run_line(result), highlight=False)
-        stats_path = out.with_suffix(".stats.json")
-        stats_path.write_text(json.dumps(result.as_dict(), indent=2) + "\n", encoding="utf-8")
+        with atomic_writer(stats_path) as fh:
+            fh.write(json.dumps(result.as_dict(), indent=2) + "\n")
         failed = sum(s.reasons.get("request failed", 0) for s in result.summaries)
         if failed:
+            console.print(failures_table(result))
+            first = next(s.first_failure for s in result.summaries if s.first_failure)
+            console.print(f"first error: {first}", highlight=False, markup=False, soft_wrap=True)
             console.print(f"[yellow]{failed} answers failed after retries; rerun the same command to retry only those[/]")
         if result.stopped == "budget":
             console.print(
@@ -156,3 +207,5 @@ def register(app: typer.Typer) -> None:
                 f"{result.remaining} items left — rerun with a higher --max-cost to continue[/]"
             )
             raise typer.Exit(code=BUDGET_EXIT)
+        if failed:
+            raise typer.Exit(code=FAILED_EXIT)

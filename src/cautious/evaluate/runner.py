@@ -37,12 +37,15 @@ from cautious.evaluate.conditions import Condition
 from cautious.evaluate.detect import StrategyDetector, usage
 from cautious.evaluate.metrics import EvalOutput, ScoringContext, metric_info, score_outputs
 from cautious.jsonl import atomic_writer, describe_validation_error, dump_record
+from cautious.locks import exclusive
+from cautious.paths import naming
 from cautious.models.base import ChatModel, SamplingParams
 from cautious.records import SCHEMA_VERSION, EvalRecord, Example, Message, Strategy
 
 RUN_FILE = "run.json"
 RECORDS_FILE = "records.jsonl"
 SCORES_FILE = "scores.json"
+RUN_FILES = (RUN_FILE, RECORDS_FILE, SCORES_FILE)
 #: Used when neither the task (`max_new_tokens` attribute) nor the user sets a limit.
 DEFAULT_MAX_NEW_TOKENS = 512
 #: Run settings that must not change within one folder.
@@ -310,62 +313,65 @@ def run_eval(
         "judge": ctx.judge,
         "judge_options": ctx.judge_options,
     }
-    old = read_run(out_dir)
-    if old is not None:
-        check_compatible(old, run, out_dir)
-        run["conditions"] = {**old.get("conditions", {}), **run["conditions"]}
-        run["tasks"] = dict(old.get("tasks", {}))
-        run["label"] = label or old.get("label")
-        run["created"] = old.get("created")
-        if old.get("model_notes"):
-            run["model_notes"] = old["model_notes"]
-    run.setdefault("created", None)
-    run["created"] = run["created"] or time.strftime("%Y-%m-%dT%H:%M:%S")
-    for task in tasks:
-        exs = selected[task.name]
-        run["tasks"][task.name] = {
-            "source": getattr(task, "source", ""),
-            "answer_type": getattr(task, "answer_type", "text"),
-            "max_new_tokens": task_max_new_tokens(task, max_new_tokens),
-            "n": len(exs),
-            "metric_info": metric_info(task, exs[0].metric),
-            "needs": list(getattr(task, "needs", ())),
-        }
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_json(out_dir / RUN_FILE, run)
-
-    records_path = out_dir / RECORDS_FILE
-    done = {k for k, r in latest_records(load_records(records_path, repair=True)).items() if r.error is None}
-    new = skipped = 0
-    with records_path.open("a", encoding="utf-8") as fh:
+    with exclusive(out_dir, "eval", folder=True):  # a second writer would append every record again
+        old = read_run(out_dir)
+        if old is not None:
+            check_compatible(old, run, out_dir)
+            run["conditions"] = {**old.get("conditions", {}), **run["conditions"]}
+            run["tasks"] = dict(old.get("tasks", {}))
+            run["label"] = label or old.get("label")
+            run["created"] = old.get("created")
+            if old.get("model_notes"):
+                run["model_notes"] = old["model_notes"]
+        run.setdefault("created", None)
+        run["created"] = run["created"] or time.strftime("%Y-%m-%dT%H:%M:%S")
         for task in tasks:
             exs = selected[task.name]
-            params = SamplingParams(temperature=temperature, max_tokens=task_max_new_tokens(task, max_new_tokens))
-            for cond in conditions:
-                todo = [ex for ex in exs if record_key(task.name, cond.name, ex.id) not in done]
-                todo.sort(key=lambda ex: -len(ex.input))  # similar lengths share a batch: less padding
-                skipped += len(exs) - len(todo)
-                if on_progress and len(exs) > len(todo):
-                    on_progress(len(exs) - len(todo))
-                for start in range(0, len(todo), batch_size):
-                    chunk = todo[start : start + batch_size]
-                    outputs, prompts, prompt_tokens = generate_outputs(model, cond.text, chunk, params)
-                    ok = [i for i, o in enumerate(outputs) if o.finish_reason != "error"]
-                    pairs = score_outputs(task, [chunk[i] for i in ok], [outputs[i] for i in ok], ctx) if ok else []
-                    scored = dict(zip(ok, pairs))
-                    for i, (ex, out, msgs) in enumerate(zip(chunk, outputs, prompts)):
-                        fh.write(dump_record(_record(model, task, split, cond, ex, out, msgs, prompt_tokens[i], scored.get(i), detector)) + "\n")
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                    new += len(chunk)
-                    if on_progress:
-                        on_progress(len(chunk))
-    notes = list(getattr(model, "notes", []) or [])
-    if notes:
-        run["model_notes"] = sorted(set(run.get("model_notes", []) + notes))
+            run["tasks"][task.name] = {
+                "source": getattr(task, "source", ""),
+                "answer_type": getattr(task, "answer_type", "text"),
+                "max_new_tokens": task_max_new_tokens(task, max_new_tokens),
+                "n": len(exs),
+                "metric_info": metric_info(task, exs[0].metric),
+                "needs": list(getattr(task, "needs", ())),
+            }
         _write_json(out_dir / RUN_FILE, run)
-    scores = write_scores(out_dir, run)
-    return EvalResult(out_dir=out_dir, scores=scores, new_records=new, skipped=skipped, seconds=time.perf_counter() - started)
+
+        records_path = out_dir / RECORDS_FILE
+        done = {k for k, r in latest_records(load_records(records_path, repair=True)).items() if r.error is None}
+        new = skipped = 0
+        with records_path.open("a", encoding="utf-8") as fh:
+            for task in tasks:
+                exs = selected[task.name]
+                params = SamplingParams(temperature=temperature, max_tokens=task_max_new_tokens(task, max_new_tokens))
+                for cond in conditions:
+                    todo = [ex for ex in exs if record_key(task.name, cond.name, ex.id) not in done]
+                    todo.sort(key=lambda ex: -len(ex.input))  # similar lengths share a batch: less padding
+                    skipped += len(exs) - len(todo)
+                    if on_progress and len(exs) > len(todo):
+                        on_progress(len(exs) - len(todo))
+                    for start in range(0, len(todo), batch_size):
+                        chunk = todo[start : start + batch_size]
+                        outputs, prompts, prompt_tokens = generate_outputs(model, cond.text, chunk, params)
+                        ok = [i for i, o in enumerate(outputs) if o.finish_reason != "error"]
+                        pairs = score_outputs(task, [chunk[i] for i in ok], [outputs[i] for i in ok], ctx) if ok else []
+                        scored = dict(zip(ok, pairs))
+                        lines = [dump_record(_record(model, task, split, cond, ex, out, msgs, prompt_tokens[i], scored.get(i), detector)) + "\n"
+                                 for i, (ex, out, msgs) in enumerate(zip(chunk, outputs, prompts))]
+                        with naming(records_path):
+                            fh.write("".join(lines))
+                            fh.flush()
+                            os.fsync(fh.fileno())
+                        new += len(chunk)
+                        if on_progress:
+                            on_progress(len(chunk))
+        notes = list(getattr(model, "notes", []) or [])
+        if notes:
+            run["model_notes"] = sorted(set(run.get("model_notes", []) + notes))
+            _write_json(out_dir / RUN_FILE, run)
+        scores = write_scores(out_dir, run)
+        return EvalResult(out_dir=out_dir, scores=scores, new_records=new, skipped=skipped, seconds=time.perf_counter() - started)
 
 
 def _record(model, task, split, cond, ex, out, msgs, prompt_tokens, pair, detector) -> EvalRecord:

@@ -34,6 +34,7 @@ from cautious.generate.cache import RequestCache
 from cautious.generate.cost import Budget, BudgetExceeded, Price, PriceTable
 from cautious.generate.output import FAILED, AnswerLog
 from cautious.generate.verify import Filters
+from cautious.locks import exclusive
 from cautious.models.aio import run_sync
 from cautious.models.base import ChatModel, Completion, SamplingParams
 from cautious.records import Example, Message, Strategy, TeacherAnswer, TeacherCall
@@ -131,8 +132,15 @@ class Runner:
     async def main(self, pending: list[Item], cache_path: str | Path | None) -> None:
         if self.is_async and hasattr(self.model, "open"):
             await self.model.open()  # a bad key or URL stops here, before any file is touched
-        if cache_path is not None:
-            self.cache = RequestCache(cache_path)
+        try:  # from here on the client is closed whatever happens (no "Unclosed connector")
+            if cache_path is not None:
+                self.cache = RequestCache(cache_path)
+            await self.work(pending)
+        finally:
+            if self.is_async and hasattr(self.model, "aclose"):
+                await self.model.aclose()
+
+    async def work(self, pending: list[Item]) -> None:
         it = iter(pending)
         self.wake = asyncio.Event()
         sink = asyncio.create_task(self.sink())
@@ -154,8 +162,6 @@ class Runner:
             await asyncio.gather(sink, return_exceptions=True)
             while self.jobs:  # whatever arrived is kept, even when the run stops on an error
                 self.jobs.popleft()()
-            if self.is_async and hasattr(self.model, "aclose"):
-                await self.model.aclose()
 
     def defer(self, job: Callable[[], None]) -> None:
         self.jobs.append(job)
@@ -304,20 +310,21 @@ def run(
     items = plan_items(model.name, work, params, shard)
     order = {(it.example.id, it.key): it.position for it in items}
     log = AnswerLog(out_path)
-    log.load()
-    pending = [it for it in items if (it.example.id, it.key) not in log]
-    if on_start:
-        on_start(len(items), len(items) - len(pending))
-    workers = concurrency or getattr(model, "concurrency", None) or batch_size
-    runner = Runner(model, params, log, None, Budget(max_cost), price, filters, samples, workers, batch_size, on_progress)
-    try:
-        if pending:
-            run_sync(runner.main(pending, cache_path or None))
-        summaries = log.finalize(order)
-    finally:
-        log.close()
-        if runner.cache is not None:
-            runner.cache.close()
+    with exclusive(out_path, "generate"):  # a second writer would send and append everything again
+        log.load()
+        pending = [it for it in items if (it.example.id, it.key) not in log]
+        if on_start:
+            on_start(len(items), len(items) - len(pending))
+        workers = concurrency or getattr(model, "concurrency", None) or batch_size
+        runner = Runner(model, params, log, None, Budget(max_cost), price, filters, samples, workers, batch_size, on_progress)
+        try:
+            if pending:
+                run_sync(runner.main(pending, cache_path or None))
+            summaries = log.finalize(order)
+        finally:
+            log.close()
+            if runner.cache is not None:
+                runner.cache.close()
     stats = getattr(model, "stats", {})
     remaining = len(pending) - runner.written
     return GenerateResult(

@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from cautious.errors import UserError
 from cautious.jsonl import atomic_writer, describe_validation_error, dump_record
+from cautious.paths import naming, new_file_mode, not_utf8
 from cautious.records import SCHEMA_VERSION, TeacherAnswer
 
 FAILED = "request failed: "
@@ -39,6 +40,13 @@ Key = tuple[str, str]
 
 def record_key(ans) -> Key:
     return (ans.example_id, ans.request_hash)
+
+
+def decode(path: Path, lineno: int, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise not_utf8(path, lineno) from None
 
 
 def parse_answer(path: Path, lineno: int, line: str) -> TeacherAnswer:
@@ -79,7 +87,7 @@ class AnswerLog:
             offset = 0
             for lineno, raw in enumerate(fh, start=1):
                 if raw.strip():
-                    ans = parse_answer(self.path, lineno, raw.decode("utf-8")) if validate else SimpleNamespace(**json.loads(raw))
+                    ans = parse_answer(self.path, lineno, decode(self.path, lineno, raw)) if validate else SimpleNamespace(**json.loads(raw))
                     yield offset, raw, ans
                 offset += len(raw)
 
@@ -117,9 +125,11 @@ class AnswerLog:
     def _rewrite(self, spans: list[tuple[int, int]]) -> None:
         """Atomically replace the file by the given (offset, length) line spans, in that order:
         a temp file beside it, fsynced, renamed over it — a crash leaves the old file whole."""
+        mode = new_file_mode(self.path)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         try:
-            with self.path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+            os.fchmod(fd, mode)
+            with naming(self.path), self.path.open("rb") as src, os.fdopen(fd, "wb") as dst:
                 for offset, length in spans:
                     src.seek(offset)
                     dst.write(src.read(length))
@@ -141,17 +151,21 @@ class AnswerLog:
             return
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)  # less the umask
         view = memoryview((dump_record(ans) + "\n").encode("utf-8"))
-        while view:
-            view = view[os.write(self._fd, view):]
+        with naming(self.path):
+            while view:
+                view = view[os.write(self._fd, view):]
         self.keys.add(key)
 
     def close(self) -> None:
         if self._fd is not None:
-            os.fsync(self._fd)
-            os.close(self._fd)
-            self._fd = None
+            fd, self._fd = self._fd, None
+            try:
+                with naming(self.path):
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def finalize(self, order: dict[Key, int]):
         """Rewrite atomically: foreign records first (as found), then this run's in work order.
@@ -210,8 +224,11 @@ def merge_files(paths: list[Path], out: Path) -> MergeStats:
     for path in paths:
         if not path.exists():
             raise UserError(f"{path}: file not found")
-        with path.open(encoding="utf-8") as fh:
-            for lineno, raw in enumerate(fh, start=1):
+        if path.is_dir():
+            raise UserError(f"{path}: is a folder, expected a JSONL file")
+        with path.open("rb") as fh:
+            for lineno, raw_bytes in enumerate(fh, start=1):
+                raw = decode(path, lineno, raw_bytes)
                 if not raw.strip():
                     continue
                 if not raw.endswith("\n"):

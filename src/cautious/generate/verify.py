@@ -1,7 +1,7 @@
 """Verification of teacher answers: gold check, refusal and length filters, acceptance stats.
 
 The paper keeps every teacher answer; we check each against gold so wrong ones can be
-dropped before training (an improvement over the paper, see PAPER.md). "Correct" must mean
+dropped before training (an improvement over the paper). "Correct" must mean
 the same here as at evaluation time, so the answer is read with the evaluator's strict
 extractor (`cautious.evaluate.extract.extract_strict`) and compared with
 `cautious.answers.is_correct`, exactly as `cautious eval` scores strict accuracy.
@@ -95,6 +95,17 @@ def verify(example: Example, response: str, completion_tokens: int, finish_reaso
     return Verdict(extracted, correct, error)
 
 
+def failure_reason(error: str) -> str:
+    """The kind of a request failure, for counting: `HTTP 500`, `malformed reply`, `timeout`...
+
+    `error` is `request failed: STEP: DETAIL`, DETAIL as the teacher backend words it."""
+    detail = error.removeprefix(FAILED).split(": ", 1)[-1]
+    status = re.match(r"HTTP \d+", detail)
+    if status:
+        return status.group(0)
+    return re.split(r" \(|: ", detail, maxsplit=1)[0].strip() or "unknown"
+
+
 @dataclass
 class TaskSummary:
     """Per (task, strategy) acceptance statistics of one output file."""
@@ -110,6 +121,8 @@ class TaskSummary:
     cost_usd: float = 0.0
     samples: int = 0
     reasons: Counter = field(default_factory=Counter)
+    failures: Counter = field(default_factory=Counter)  # request failures by `failure_reason`
+    first_failure: str | None = None  # the first one's whole text (the server's own words)
 
     def add(self, ans) -> None:
         self.n += 1
@@ -120,8 +133,12 @@ class TaskSummary:
         self.prompt_tokens += ans.prompt_tokens
         self.cost_usd += ans.cost_usd or 0.0
         self.samples += int(ans.meta.get("samples", 1))
-        if ans.error is not None:
-            self.reasons["request failed" if ans.error.startswith(FAILED) else ans.error.split(" (")[0]] += 1
+        if ans.error is not None and ans.error.startswith(FAILED):
+            self.reasons["request failed"] += 1
+            self.failures[failure_reason(ans.error)] += 1
+            self.first_failure = self.first_failure or ans.error.removeprefix(FAILED)
+        elif ans.error is not None:
+            self.reasons[ans.error.split(" (")[0]] += 1
         elif not ans.correct:
             self.reasons["no final answer" if ans.extracted is None else "wrong answer"] += 1
 
@@ -147,6 +164,8 @@ class TaskSummary:
             "acceptance": round(self.acceptance, 4),
             "errors": self.errors,
             "rejected": dict(self.reasons),
+            "failures": dict(self.failures),
+            "first_failure": self.first_failure,
             "mean_completion_tokens": round(self.mean_tokens, 2),
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
