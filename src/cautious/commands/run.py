@@ -42,12 +42,17 @@ def register(app: typer.Typer) -> None:
 
         A rerun with the same settings skips every finished stage.
         """
+        from cautious.paths import read_text
         from cautious.run import load_run_config
         from cautious.run import run as run_pipeline
         from cautious.run.summary import verdict_lines
+        from cautious.run.validate import refuse_config_in_run
 
+        if config is not None:
+            read_text(config, "config file")  # a folder or non-UTF-8 bytes: one line, not a traceback
         cfg = load_run_config(config, preset)
         folder = out or Path("runs") / cfg.preset
+        refuse_config_in_run(config, folder)
         summary = run_pipeline(cfg, str(folder), console=Console(stderr=True) if as_json else console)
         if as_json:
             print(json.dumps(summary, indent=2))

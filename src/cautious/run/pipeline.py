@@ -81,6 +81,9 @@ class Pipeline:
         self.timer = StageTimer(out, weights, self.console)
         # A bad `train:` key must fail now, not after the probe has trained for minutes.
         validate_train_settings({**cfg.train, "stages": [{"datasets": ["(checked later)"]}]})
+        from cautious.run.validate import validate_run
+
+        validate_run(self)  # every file, model, option and folder of the config, before any stage
 
     # ------------------------------------------------------------------ helpers
 
