@@ -58,9 +58,8 @@ class RunConfig(_Strict):
     seed: int = 0
     tasks: list[str] = Field(default_factory=lambda: ["lab"])
     candidates: list[str] = Field(default_factory=lambda: list(PAPER_STRATEGIES))
-    #: Narrower candidate lists for named tasks (the others use `candidates`). The lab preset
-    #: narrows by an a-priori rule, stated in docs/lab.md: extract-generate is a candidate only
-    #: where the question holds material the answer does not use.
+    #: Narrower candidate lists for named tasks (the others use `candidates`), e.g. by an
+    #: a-priori rule such as "extract-generate only where the question holds distractors".
     task_candidates: dict[str, list[str]] = Field(default_factory=dict)
     strategies_files: list[Path] = Field(default_factory=list)
 
@@ -90,10 +89,6 @@ class RunConfig(_Strict):
     train_examples: int = Field(300, gt=0, description="train examples per task, the same for every student")
     students: list[StudentSpec] = Field(default_factory=lambda: list(DEFAULT_STUDENTS))
     erase_system: str = "cautious"
-    #: Steps of a reading warm-up before everything else when the probe trains from scratch:
-    #: lines of lab text shown and then repeated (`cautious.lab.reading`), so the student can
-    #: copy from its question before it learns any task. 0: no warm-up.
-    reading_steps: int = Field(0, ge=0)
     knowledge: bool = Field(True, description="first learn the knowledge-base facts (progressive learning)")
     #: Epochs of the separate knowledge stage before the strategies; 0: no separate stage, the
     #: facts are only mixed into the strategy stage (`knowledge_mix`).
@@ -140,10 +135,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "probe_steps": 12,
         "curve_points": 2,
         "curve_examples": 4,
-        "task_candidates": {"arithmetic": ["direct-answer", "step-by-step"], "comparison": ["direct-answer", "step-by-step"]},
-        "reading_steps": 4,
         "knowledge": True,
-        "knowledge_epochs": 1.0,
+        "knowledge_epochs": 0.0,
         "knowledge_mix": 1,
         "student_init": "probe",
         "max_new_tokens": 96,
@@ -154,20 +147,18 @@ PRESETS: dict[str, dict[str, Any]] = {
     "lab": {
         "tasks": ["arithmetic", "comparison", "counting"],
         "candidates": ["direct-answer", "step-by-step", "extract-generate"],
-        "task_candidates": {"arithmetic": ["direct-answer", "step-by-step"], "comparison": ["direct-answer", "step-by-step"]},
         "instructions": "card",
         "probe_examples": 2500,
         "select_examples": 100,
         "train_examples": 2000,
         "test_examples": 200,
-        "reading_steps": 250,
         "knowledge": True,
-        "knowledge_epochs": 15.0,
+        "knowledge_epochs": 0.0,
         "knowledge_mix": 8,
         "facts_per_line": 8,
         "tie_tolerance": 0.0,
         "student_init": "probe",
-        "probe_steps": 1600,
+        "probe_steps": 2000,
         "curve_points": 4,
         "curve_examples": 30,
         "steps": 200,

@@ -65,7 +65,7 @@ class Pipeline:
         w = _WEIGHTS
         weights = {"data": w["data"], "report": w["report"]}
         if cfg.probe is None:
-            weights |= {"probe-data": w["probe-data"], "probe-train": w["train_start"] + w["train_step"] * ((cfg.probe_steps or cfg.steps) + cfg.reading_steps)}
+            weights |= {"probe-data": w["probe-data"], "probe-train": w["train_start"] + w["train_step"] * (cfg.probe_steps or cfg.steps)}
         weights["select"] = w["generation"] * cells * cfg.select_examples
         if cfg.probe is None and cfg.curve_points:
             weights["probe-curve"] = w["generation"] * cells * cfg.curve_examples * (cfg.curve_points - 1)
@@ -121,9 +121,6 @@ class Pipeline:
         """Knowledge stage (unless `init` is a checkpoint that already learned it), then the strategies."""
         stages: list[dict[str, Any]] = []
         facts = self._facts()
-        reading = self.out / "data" / "reading.txt"
-        if self.cfg.reading_steps and reading.exists() and not (init is not None and knows_facts):
-            stages.append({"name": "reading", "datasets": [str(reading)], "max_steps": self.cfg.reading_steps})
         if facts is not None and self.cfg.knowledge_epochs > 0 and not (init is not None and knows_facts):
             stages.append({"name": "knowledge", "datasets": [str(facts)], "epochs": self.cfg.knowledge_epochs})
         # The facts stay in the strategy stage too, so learning strategies does not wash them out.
@@ -176,13 +173,6 @@ class Pipeline:
         facts = [line for t in self.tasks if t.name in lab for line in lab[t.name].corpus()]
         with atomic_writer(d / "facts.txt") as fh:
             fh.write("".join(f"{line}\n" for line in fact_lines(facts, cfg.facts_per_line, cfg.seed)))
-        if cfg.reading_steps:
-            from cautious.lab.reading import reading_lines, reading_vocabulary
-
-            # ~64 lines fill one step of 8 packed 256-token rows; twice that, so no line repeats within the stage
-            lines = reading_lines(reading_vocabulary(facts), 128 * cfg.reading_steps, cfg.seed)
-            with atomic_writer(d / "reading.txt") as fh:
-                fh.write("".join(f"{line}\n" for line in lines))
 
     def stage_probe_data(self, d: Path) -> None:
         from cautious.erase import erase
@@ -272,16 +262,16 @@ class Pipeline:
         with atomic_writer(self.out / "run.json") as fh:
             json.dump(cfg.model_dump(mode="json"), fh, indent=2)
         data = t.run("data", self._settings("tasks", "seed", "train_examples", "probe_examples", "select_examples", "test_examples", "knowledge",
-                                            "facts_per_line", "reading_steps"),
+                                            "facts_per_line"),
                      [], self.stage_data)
         data_files = sorted(data.glob("*.jsonl")) + [data / "facts.txt"]
-        train_keys = self._settings("train", "reading_steps", "knowledge", "knowledge_epochs", "knowledge_mix", "seed")
+        train_keys = self._settings("train", "knowledge", "knowledge_epochs", "knowledge_mix", "seed")
         if cfg.probe is None:
             pd = t.run("probe-data", self._settings("teacher", "candidates", "task_candidates", "teacher_max_tokens", "instructions") | {"strategies": _digest(self.catalog)},
                        [data / "probe.jsonl"], self.stage_probe_data)
             probe_steps = cfg.probe_steps or cfg.steps
             pt = t.run("probe-train", train_keys | {"steps": probe_steps, "curve_points": cfg.curve_points},
-                       [pd / "train.jsonl", data / "facts.txt"] + ([data / "reading.txt"] if cfg.reading_steps else []),
+                       [pd / "train.jsonl", data / "facts.txt"],
                        lambda d: self._train(d, pd / "train.jsonl", probe_steps, checkpoints=cfg.curve_points))
             probe_spec, probe_inputs = f"hf:{pt / 'model'}", [pt / "stage.json"]
         else:
