@@ -158,7 +158,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "facts_per_line": 8,
         "tie_tolerance": 0.0,
         "student_init": "probe",
-        "probe_steps": 2000,
+        "probe_steps": 2800,
         "curve_points": 4,
         "curve_examples": 30,
         "steps": 200,
