@@ -34,7 +34,7 @@ from cautious.tasks.base import Task
 
 #: Expected seconds per stage kind on the lab preset (drives the ETA only, so only the
 #: proportions matter); training is per optimizer step, select and eval per generation.
-_WEIGHTS = {"data": 0.2, "probe-data": 20.0, "train_step": 0.3, "train_start": 12.0, "generation": 0.008, "generate": 3.0, "erase": 1.0, "report": 3.0}
+_WEIGHTS = {"data": 0.2, "probe-data": 15.0, "train_step": 0.22, "train_start": 10.0, "generation": 0.008, "generate": 3.0, "erase": 1.0, "report": 3.0}
 
 
 class Pipeline:
