@@ -103,7 +103,7 @@ def test_failed_requests_are_recorded_then_retried_by_the_next_run(tmp_path):
         srv.always["True and"] = "500"
         args = teacher_args(srv.base_url, out, "-t", "boolean_expressions", "-s", "direct-answer", "-n", 12, "--max-retries", 1)
         first = invoke(*args)
-        assert first.returncode == 0 and "rerun the same command" in first.stdout
+        assert first.returncode == 4 and "rerun the same command" in first.stdout  # 4: answers failed
         records = read_jsonl(out)
         failed = [r for r in records if (r["error"] or "").startswith("request failed: ")]
         assert len(records) == 12 and failed and all(r["correct"] is False for r in failed)

@@ -53,6 +53,7 @@ def test_a_key_inside_an_error_body_of_a_failed_request_is_scrubbed(tmp_path):
     with Echo(lifetime=60) as srv:
         r = run_cli(*teacher_args(srv.base_url, out, "-t", "comparison", "-s", "direct-answer", "-n", 2,
                                   "--api-key-env", "TEACHER_KEY"), env=cli_env(TEACHER_KEY=CANARY))
-    assert r.returncode == 0
+    assert r.returncode == 4  # answers failed
     assert "bad request from ***" in out.read_text()  # the failure is recorded, the key is not
+    assert "first error: answer: HTTP 400" in r.stdout and "bad request from ***" in r.stdout  # shown, scrubbed
     assert CANARY.encode() not in every_byte_written(tmp_path) and CANARY not in r.stdout + r.stderr

@@ -75,7 +75,7 @@ def test_max_len_shorter_than_a_prompt(cli, tmp_path):
 def test_binary_dataset_file(cli, tmp_path):
     bad = tmp_path / "facts.txt"
     bad.write_bytes(b"\xff\xfe\x00binary")
-    assert_refused(cli("train", "--data", bad, "-o", tmp_path / "out"), "facts.txt: not UTF-8 text")
+    assert_refused(cli("train", "--data", bad, "-o", tmp_path / "out"), "facts.txt:1: not UTF-8 text")
 
 
 def test_malformed_yaml(cli, tmp_path):
