@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cautious.errors import UserError
 from cautious.run import load_run_config
 from cautious.strategies import load_catalog
 
@@ -143,7 +144,7 @@ def test_the_knowledge_stage_is_skipped_only_for_a_probe_that_learned_it(tmp_pat
 
     from cautious.run.pipeline import Pipeline
 
-    cfg = load_run_config(preset="lab")
+    cfg = load_run_config(preset="lab").model_copy(update={"knowledge_epochs": 10.0})
     pipe = Pipeline(cfg, tmp_path, Console(quiet=True))
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "facts.txt").write_text("Ana Bell lives in Fivton.\n")
@@ -156,6 +157,11 @@ def test_the_knowledge_stage_is_skipped_only_for_a_probe_that_learned_it(tmp_pat
     assert stages(init="probe-train/model", knows_facts=True) == ["strategies"]  # this run's probe
     assert stages(init="my/ready-probe", knows_facts=False) == ["knowledge", "strategies"]  # a ready probe
     assert pipe._train_config(tmp_path / "s", data, 5, init="probe-train/model", knows_facts=True).model == "probe-train/model"
+    # the facts are rehearsed in the strategy stage either way; knowledge_epochs 0 drops only the separate stage
+    strategies = pipe._train_config(tmp_path / "s", data, 5).stages[-1]
+    assert [str(d.path) for d in strategies.datasets].count(str(tmp_path / "data" / "facts.txt")) == cfg.knowledge_mix
+    pipe.cfg = cfg.model_copy(update={"knowledge_epochs": 0.0})
+    assert stages() == ["strategies"]
 
 
 def test_the_verdict_says_when_selection_made_the_cautious_student_a_baseline():
@@ -200,3 +206,28 @@ def test_the_verdict_reads_differences_from_paired_intervals_not_point_estimates
     comparisons = compare_students(outcomes, "cautious", ["empty"])
     assert comparisons["empty"]["direct-only"]["verdict"] == "loses"
     assert not verdict(students, comparisons, ["empty"])["empty"]["claim_holds"]
+
+
+def test_task_candidates_narrow_what_the_probe_learns_for_the_named_tasks_only(tmp_path):
+    from rich.console import Console
+
+    from cautious.run.pipeline import Pipeline
+
+    cfg = load_run_config(preset="smoke").model_copy(update={"task_candidates": {"arithmetic": ["direct-answer"]}, "probe_examples": 3})
+    pipe = Pipeline(cfg, tmp_path, Console(quiet=True))
+    (tmp_path / "data").mkdir()
+    pipe.stage_data(tmp_path / "data")
+    (tmp_path / "pd").mkdir()
+    pipe.stage_probe_data(tmp_path / "pd")
+    cells = {(json.loads(line)["provenance"]["task"], json.loads(line)["provenance"]["strategy"]) for line in open(tmp_path / "pd" / "train.jsonl")}
+    assert cells == {("arithmetic", "direct-answer")} | {(t, s) for t in ("comparison", "counting") for s in cfg.candidates}
+
+
+def test_task_candidates_must_name_a_task_of_the_run(tmp_path):
+    from rich.console import Console
+
+    from cautious.run.pipeline import Pipeline
+
+    cfg = load_run_config(preset="smoke").model_copy(update={"task_candidates": {"kv_lookup": ["direct-answer"]}})
+    with pytest.raises(UserError, match="task_candidates: 'kv_lookup' is not one of the run's tasks"):
+        Pipeline(cfg, tmp_path, Console(quiet=True))
