@@ -42,15 +42,19 @@ def iter_json_objects(path: str | Path) -> Iterator[tuple[int, dict]]:
     if path.is_dir():
         raise UserError(f"{path}: is a folder, expected a JSONL file")
     for lineno, line in text_lines(path):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path}:{lineno}: malformed JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(obj, dict):
-            raise UserError(f"{path}:{lineno}: expected a JSON object, got {type(obj).__name__}")
-        yield lineno, obj
+        if line.strip():
+            yield lineno, parse_object(path, lineno, line)
+
+
+def parse_object(path: str | Path, lineno: int, line: str) -> dict:
+    """One JSONL line as a JSON object; anything else is one `FILE:LINE: ...` UserError."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path}:{lineno}: malformed JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(obj, dict):
+        raise UserError(f"{path}:{lineno}: expected a JSON object, got {type(obj).__name__}")
+    return obj
 
 
 def read_records(path: str | Path, model: type[R]) -> list[R]:

@@ -36,7 +36,7 @@ from cautious.errors import UserError
 from cautious.evaluate.conditions import Condition
 from cautious.evaluate.detect import StrategyDetector, usage
 from cautious.evaluate.metrics import EvalOutput, ScoringContext, metric_info, score_outputs
-from cautious.jsonl import atomic_writer, describe_validation_error, dump_record
+from cautious.jsonl import atomic_writer, describe_validation_error, dump_record, parse_object
 from cautious.locks import exclusive
 from cautious.paths import naming
 from cautious.models.base import ChatModel, SamplingParams
@@ -90,12 +90,7 @@ def load_records(path: Path, repair: bool = False) -> list[EvalRecord]:
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path}:{lineno}: malformed JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(obj, dict):
-            raise UserError(f"{path}:{lineno}: expected a JSON object")
+        obj = parse_object(path, lineno, line)
         if obj.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
             raise UserError(f"{path}:{lineno}:schema_version: written with schema {obj.get('schema_version')}, "
                             f"this cautious reads {SCHEMA_VERSION}")

@@ -30,7 +30,7 @@ from types import SimpleNamespace
 from pydantic import ValidationError
 
 from cautious.errors import UserError
-from cautious.jsonl import atomic_writer, describe_validation_error, dump_record
+from cautious.jsonl import atomic_writer, describe_validation_error, dump_record, parse_object
 from cautious.paths import naming, new_file_mode, not_utf8
 from cautious.records import SCHEMA_VERSION, TeacherAnswer
 
@@ -50,12 +50,7 @@ def decode(path: Path, lineno: int, raw: bytes) -> str:
 
 
 def parse_answer(path: Path, lineno: int, line: str) -> TeacherAnswer:
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{path}:{lineno}: malformed JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(obj, dict):
-        raise UserError(f"{path}:{lineno}: expected a JSON object, got {type(obj).__name__}")
+    obj = parse_object(path, lineno, line)
     if obj.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise UserError(
             f"{path}:{lineno}:schema_version: written with schema {obj.get('schema_version')}, this cautious reads {SCHEMA_VERSION}"
