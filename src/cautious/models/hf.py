@@ -37,7 +37,11 @@ END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:
-    """(directory or hub id, GGUF file name or None) for `from_pretrained`."""
+    """(directory or hub id, GGUF file name or None) for `from_pretrained`; `pkg:DIST` is the
+    GGUF file an installed package ships (`cautious.models.packaged`)."""
+    from cautious.models.packaged import resolve_packaged
+
+    spec = resolve_packaged(spec)
     if spec.lower().endswith(".gguf"):
         path = Path(spec)
         if not path.is_file():
@@ -74,7 +78,7 @@ class HFChatModel(ChatModel):
         self.batch_size = batch_size
         source, gguf = split_spec(spec)
         local = Path(source).exists()
-        if not local and (spec.startswith((".", "/", "~")) or spec.count("/") > 1):
+        if not local and not gguf and (spec.startswith((".", "/", "~")) or spec.count("/") > 1):
             raise UserError(f"{spec}: model folder not found")
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if dtype is None:

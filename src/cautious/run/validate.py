@@ -130,7 +130,16 @@ def check_model(spec: str, options: dict[str, Any], key: str, options_key: str |
 
 
 def check_local_model(spec: str, key: str) -> None:
-    """A model that is evidently a local path (not a hub id like `org/name`) must exist."""
+    """A model that is evidently a local path (not a hub id like `org/name`) must exist, and a
+    `pkg:DIST` model must be installed (the error carries the pip command)."""
+    from cautious.models.packaged import PREFIX, resolve_packaged
+
+    if spec.startswith(PREFIX):
+        try:
+            resolve_packaged(spec)
+        except UserError as exc:
+            raise UserError(f"run config: {key}: {exc}") from None
+        return
     local = spec.startswith((".", "/", "~")) or spec.count("/") > 1 or spec.lower().endswith(".gguf")
     if local and not Path(spec).expanduser().exists():
         raise UserError(f"run config: {key}: {spec}: model not found")

@@ -104,7 +104,9 @@ def _first_line(exc: Exception) -> str:
 
 def _source(cfg: TrainConfig) -> tuple[str, dict[str, Any]]:
     """(folder or hub id, from_pretrained kwargs) for `cfg.model`."""
-    source = cfg.model
+    from cautious.models.packaged import resolve_packaged
+
+    source = resolve_packaged(cfg.model)
     kwargs: dict[str, Any] = {"trust_remote_code": cfg.trust_remote_code}
     path = Path(source).expanduser()
     if source.endswith(".gguf"):
