@@ -8,6 +8,13 @@ task, ties going to the strategy with fewer tokens, because a strategy that cost
 gains nothing should not be taught. A tie is a strategy whose paired bootstrap 95% interval
 of "best minus it" (the same dev examples under both) includes zero — a difference the dev
 set cannot tell from noise — or one within `tie_tolerance` of the best.
+
+Every answer is scored twice: strictly (the `Final answer:` line every strategy asks for — the
+rule teacher answers are verified with) and flexibly (`cautious.evaluate.extract`: the last
+number, the option mentioned, ...), with the parse rate of each. A probe trained on the
+strategies writes the line, so strict decides by default and the lab's selection is unchanged;
+a pretrained model prompted zero-shot mostly answers in prose, so strict scores it near 0%
+everywhere and the choice would be noise — `score="flexible"` then decides by what it knows.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -25,6 +33,10 @@ from cautious.jsonl import atomic_writer
 from cautious.models.base import ChatModel, SamplingParams
 from cautious.records import Message, Strategy
 from cautious.tasks.base import Task
+
+
+Score = Literal["strict", "flexible"]
+SCORES: tuple[Score, ...] = ("strict", "flexible")
 
 
 @dataclass
@@ -38,10 +50,27 @@ class Cell:
     tokens: int
     #: 1/0 per dev example, in the same example order for every strategy of a task (paired).
     outcomes: list[int] = field(default_factory=list)
+    #: The same answers scored by flexible extraction, and how many each extractor parsed.
+    correct_flexible: int = 0
+    outcomes_flexible: list[int] = field(default_factory=list)
+    parsed: int = 0
+    parsed_flexible: int = 0
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.n if self.n else 0.0
+
+    @property
+    def accuracy_flexible(self) -> float:
+        return self.correct_flexible / self.n if self.n else 0.0
+
+    @property
+    def parse_rate(self) -> float:
+        return self.parsed / self.n if self.n else 0.0
+
+    @property
+    def parse_rate_flexible(self) -> float:
+        return self.parsed_flexible / self.n if self.n else 0.0
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -49,6 +78,18 @@ class Cell:
         from cautious.stats import wilson
 
         return wilson(self.correct, self.n)
+
+    @property
+    def interval_flexible(self) -> tuple[float, float]:
+        from cautious.stats import wilson
+
+        return wilson(self.correct_flexible, self.n)
+
+    def scored(self, score: Score) -> Cell:
+        """This cell with `score`'s counts as its accuracy (what `choose` compares)."""
+        if score == "strict":
+            return self
+        return Cell(self.task, self.strategy, self.n, self.correct_flexible, self.tokens, list(self.outcomes_flexible))
 
     @property
     def mean_tokens(self) -> float:
@@ -73,6 +114,8 @@ def measure(
     on_progress: Callable[[int], None] | None = None,
 ) -> list[Cell]:
     """The score matrix: every task × strategy on the same `n` examples of `split`."""
+    from cautious.evaluate.extract import extract
+
     params = params or SamplingParams(max_tokens=256)
     cells: list[Cell] = []
     for task in tasks:
@@ -86,10 +129,17 @@ def measure(
                 chunk = examples[start : start + batch_size]
                 outs = probe.chat([probe_messages(strategy, ex.input) for ex in chunk], params)
                 for ex, out in zip(chunk, outs):
-                    ok = int(is_correct(ex, extract_final_answer(out.text)))
+                    final = extract_final_answer(out.text)
+                    ok = int(is_correct(ex, final))
+                    flex = extract(out.text, ex, "flexible")
+                    ok_flex = int(is_correct(ex, flex.answer))
                     cell.n += 1
                     cell.correct += ok
                     cell.outcomes.append(ok)
+                    cell.correct_flexible += ok_flex
+                    cell.outcomes_flexible.append(ok_flex)
+                    cell.parsed += int(final is not None)
+                    cell.parsed_flexible += int(flex.parsed)
                     cell.tokens += out.completion_tokens
                 if on_progress:
                     on_progress(len(chunk))
@@ -110,36 +160,47 @@ def ties_with_best(best: Cell, other: Cell, tie_tolerance: float = 0.0, interval
     return low <= 0
 
 
-def choose(cells: list[Cell], tie_tolerance: float = 0.0, intervals: bool = True) -> dict[str, str]:
-    """Per task, the most accurate strategy; among those that tie with it (`ties_with_best`),
-    the one with the fewest tokens per answer (then catalog order, for determinism)."""
+def choose(cells: list[Cell], tie_tolerance: float = 0.0, intervals: bool = True, score: Score = "strict") -> dict[str, str]:
+    """Per task, the most accurate strategy by `score`; among those that tie with it
+    (`ties_with_best`), the one with the fewest tokens per answer (then catalog order)."""
+    if score not in SCORES:
+        raise UserError(f"select score must be one of {', '.join(SCORES)}, not {score!r}")
     chosen: dict[str, str] = {}
     for task in dict.fromkeys(c.task for c in cells):
-        row = [c for c in cells if c.task == task]
+        row = [c.scored(score) for c in cells if c.task == task]
         best = max(row, key=lambda c: c.accuracy)
         contenders = [c for c in row if c is best or ties_with_best(best, c, tie_tolerance, intervals)]
         chosen[task] = min(contenders, key=lambda c: c.mean_tokens).strategy
     return chosen
 
 
-def write_selection(out_dir: str | Path, cells: list[Cell], chosen: dict[str, str], probe: str, split: str) -> Path:
-    """Write `strategy_map.yaml` (readable by `generate --strategy`) and `scores.json`."""
+def _cell_doc(c: Cell) -> dict:
+    return {"accuracy": round(c.accuracy, 4), "interval": [round(x, 4) for x in c.interval],
+            "accuracy_flexible": round(c.accuracy_flexible, 4), "interval_flexible": [round(x, 4) for x in c.interval_flexible],
+            "parse_rate": round(c.parse_rate, 4), "parse_rate_flexible": round(c.parse_rate_flexible, 4),
+            "n": c.n, "tokens": round(c.mean_tokens, 1)}
+
+
+def write_selection(out_dir: str | Path, cells: list[Cell], chosen: dict[str, str], probe: str, split: str,
+                    score: Score = "strict") -> Path:
+    """Write `strategy_map.yaml` (readable by `generate --strategy`) and `scores.json`; both
+    carry strict and flexible accuracy, parse rates, and which score decided (`decided_by`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     doc = {
         "probe": probe,
         "split": split,
+        "decided_by": score,
         "strategies": chosen,
-        "scores": {
-            task: {c.strategy: {"accuracy": round(c.accuracy, 4), "interval": [round(x, 4) for x in c.interval], "n": c.n,
-                                "tokens": round(c.mean_tokens, 1)} for c in cells if c.task == task}
-            for task in chosen
-        },
+        "scores": {task: {c.strategy: _cell_doc(c) for c in cells if c.task == task} for task in chosen},
     }
     map_path = out / "strategy_map.yaml"
     with atomic_writer(map_path) as fh:
-        fh.write("# Written by `cautious select`: argmax accuracy per task; ties (paired 95% interval) to fewer tokens.\n")
+        fh.write(f"# Written by `cautious select`: argmax {score} accuracy per task; ties (paired 95% interval) to fewer tokens.\n")
         yaml.safe_dump(doc, fh, sort_keys=False)
     with atomic_writer(out / "scores.json") as fh:
-        json.dump({"probe": probe, "split": split, "cells": [asdict(c) | {"accuracy": c.accuracy, "interval": list(c.interval)} for c in cells], "chosen": chosen}, fh, indent=2)
+        rows = [asdict(c) | {"accuracy": c.accuracy, "interval": list(c.interval), "accuracy_flexible": c.accuracy_flexible,
+                             "interval_flexible": list(c.interval_flexible), "parse_rate": c.parse_rate,
+                             "parse_rate_flexible": c.parse_rate_flexible} for c in cells]
+        json.dump({"probe": probe, "split": split, "decided_by": score, "cells": rows, "chosen": chosen}, fh, indent=2)
     return map_path

@@ -12,16 +12,18 @@ from rich.table import Table
 console = Console()
 
 
-def matrix_table(cells, chosen) -> Table:
+def matrix_table(cells, chosen, score: str = "strict") -> Table:
     strategies = list(dict.fromkeys(c.strategy for c in cells))
-    table = Table(title="probe accuracy % [Wilson 95% CI] (tokens per answer); * = selected")
+    table = Table(title=f"probe {score} accuracy % [Wilson 95% CI] (tokens per answer) strict/flexible parse %; * = selected")
     table.add_column("task", no_wrap=True)
     for s in strategies:
         table.add_column(s.replace("-", "-\n"), justify="right")
     for task in chosen:
         row = {c.strategy: c for c in cells if c.task == task}
-        table.add_row(task, *[f"{'*' if chosen[task] == s else ''}{100 * row[s].accuracy:.0f} [{100 * row[s].interval[0]:.0f}–"
-                              f"{100 * row[s].interval[1]:.0f}] ({row[s].mean_tokens:.0f})" for s in strategies])
+        shown = {s: row[s].scored(score) for s in strategies}
+        table.add_row(task, *[f"{'*' if chosen[task] == s else ''}{100 * shown[s].accuracy:.0f} [{100 * shown[s].interval[0]:.0f}–"
+                              f"{100 * shown[s].interval[1]:.0f}] ({row[s].mean_tokens:.0f}) "
+                              f"{100 * row[s].parse_rate:.0f}/{100 * row[s].parse_rate_flexible:.0f}" for s in strategies])
     return table
 
 
@@ -45,6 +47,9 @@ def register(app: typer.Typer) -> None:
         intervals: bool = typer.Option(True, help="Also treat as a tie a gap whose paired bootstrap 95% interval includes 0."),
         instructions: str = typer.Option("full", help="What the probe reads per strategy: `full` (the teacher instruction) or "
                                                        "`card` (its one-line card, as a probe trained on cards needs)."),
+        score: str = typer.Option("strict", help="Which accuracy decides: `strict` (the `Final answer:` line) or `flexible` "
+                                                 "(the answer found in prose — for a pretrained probe prompted zero-shot). "
+                                                 "Both are written to scores.json."),
     ) -> None:
         """Measure the probe on every task × strategy and write the best strategy per task."""
         from cautious.errors import UserError
@@ -58,6 +63,8 @@ def register(app: typer.Typer) -> None:
             raise UserError("-n must be at least 1 (empty selection)")
         if instructions not in ("full", "card"):
             raise UserError(f"--instructions {instructions!r}: expected `full` or `card`")
+        if score not in ("strict", "flexible"):
+            raise UserError(f"--score {score!r}: expected `strict` or `flexible`")
         if split == "test":
             raise UserError("--split test: selection must not see the test split it is reported on; use dev (or train)")
         if not 0 <= tie_tolerance <= 1:
@@ -81,7 +88,7 @@ def register(app: typer.Typer) -> None:
             cells = measure(model, task_list, candidates, split, n, seed, SamplingParams(max_tokens=max_tokens), batch_size,
                             on_progress=lambda k: bar.advance(job, k))
         model.close()
-        chosen = choose(cells, tie_tolerance, intervals)
-        path = write_selection(out, cells, chosen, model.name, split)
-        console.print(matrix_table(cells, chosen))
+        chosen = choose(cells, tie_tolerance, intervals, score)  # type: ignore[arg-type]
+        path = write_selection(out, cells, chosen, model.name, split, score)  # type: ignore[arg-type]
+        console.print(matrix_table(cells, chosen, score))
         console.print(f"strategy map → {path}")

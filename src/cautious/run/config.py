@@ -78,6 +78,10 @@ class RunConfig(_Strict):
     probe_examples: int = Field(40, gt=0, description="train examples per task × strategy for the probe")
     select_examples: int = Field(30, gt=0, description="dev examples per task for the score matrix")
     tie_tolerance: float = Field(0.02, ge=0, le=1)
+    #: Which probe accuracy picks the strategies (both are recorded): `strict` reads the
+    #: `Final answer:` line a trained probe writes; `flexible` finds the answer in prose, as a
+    #: pretrained model prompted zero-shot writes it (strictly it scores ~0% everywhere).
+    select_score: Literal["strict", "flexible"] = "strict"
     probe_steps: int | None = Field(None, gt=0, description="optimizer steps of the probe's strategy stage (None: `steps`)")
     #: The probe's learning curve: its dev accuracy per task × strategy at this many evenly
     #: spaced points of its training (the last is the selection itself), on the first

@@ -203,7 +203,8 @@ class Pipeline:
         from cautious.select import choose, write_selection
 
         cells = self._measure(probe_spec, self.cfg.select_examples)
-        write_selection(d, cells, choose(cells, self.cfg.tie_tolerance), probe_spec, "dev")
+        score = self.cfg.select_score
+        write_selection(d, cells, choose(cells, self.cfg.tie_tolerance, score=score), probe_spec, "dev", score)
 
     def stage_probe_curve(self, d: Path, probe_dir: Path) -> None:
         """Dev accuracy of the probe's intermediate checkpoints (the final point is `select`)."""
@@ -276,7 +277,8 @@ class Pipeline:
             probe_spec, probe_inputs = f"hf:{pt / 'model'}", [pt / "stage.json"]
         else:
             probe_spec, probe_inputs = cfg.probe, []
-        t.run("select", self._settings("candidates", "task_candidates", "select_examples", "tie_tolerance", "max_new_tokens", "instructions") | {"probe": probe_spec},
+        t.run("select", self._settings("candidates", "task_candidates", "select_examples", "tie_tolerance", "max_new_tokens", "instructions",
+                                       "select_score") | {"probe": probe_spec},
               [data / "dev.jsonl", *probe_inputs], lambda d: self.stage_select(d, probe_spec))
         if cfg.probe is None and cfg.curve_points:
             t.run("probe-curve", self._settings("candidates", "task_candidates", "curve_examples", "max_new_tokens", "instructions"),

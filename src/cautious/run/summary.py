@@ -81,6 +81,7 @@ def summarize(p) -> dict[str, Any]:
         "preset": p.cfg.preset, "tasks": tasks, "selected": selected, "students": students,
         "comparisons": comparisons, "verdict": verdict(students, comparisons, p.cfg.systems),
         "score_matrix": score_matrix(p.out / "select" / "scores.json"),
+        "select_score": decided_by(p.out / "select" / "scores.json"),
         "probe_curve": probe_curve(p.out),
     }  # fmt: skip
 
@@ -137,8 +138,17 @@ def score_matrix(path: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for c in doc["cells"]:
         out.setdefault(c["task"], {})[c["strategy"]] = {"accuracy": c["accuracy"], "interval": c.get("interval") or list(wilson(c["correct"], c["n"])),
-                                                        "n": c["n"], "tokens": c["tokens"] / c["n"] if c["n"] else 0.0}
+                                                        "n": c["n"], "tokens": c["tokens"] / c["n"] if c["n"] else 0.0,
+                                                        "accuracy_flexible": c.get("accuracy_flexible"), "parse_rate": c.get("parse_rate"),
+                                                        "parse_rate_flexible": c.get("parse_rate_flexible")}
     return out
+
+
+def decided_by(path: Path) -> str:
+    """Which probe score chose the strategies (`strict` for selections written before both were kept)."""
+    if not path.exists():
+        return "strict"
+    return json.loads(path.read_text()).get("decided_by", "strict")
 
 
 def probe_curve(run: Path) -> list[dict[str, Any]]:
@@ -191,11 +201,19 @@ def tables(summary: dict[str, Any]) -> dict[str, tuple[list[str], list[list[str]
     matrix = summary.get("score_matrix") or {}
     if matrix:
         strategies = list(dict.fromkeys(s for row in matrix.values() for s in row))
-        rows = [[task, summary["selected"].get(task, "-")] + [f"{pct_interval(row[s])} ({row[s]['tokens']:.0f} tok)" if s in row else "-" for s in strategies]
-                for task, row in matrix.items()]
+        rows = [[task, summary["selected"].get(task, "-")] + [f"{pct_interval(row[s])} ({row[s]['tokens']:.0f} tok){_flexible(row[s])}" if s in row else "-"
+                for s in strategies] for task, row in matrix.items()]
         n = next(iter(next(iter(matrix.values())).values()))["n"]
-        out[f"The probe's score matrix on dev (n = {n} per cell): accuracy % [Wilson 95% CI] (tokens per answer)"] = (["task", "selected"] + strategies, rows)
+        by = summary.get("select_score", "strict")
+        out[f"The probe's score matrix on dev (n = {n} per cell): strict accuracy % [Wilson 95% CI] (tokens per answer); "
+            f"flexible accuracy, parse rates strict/flexible; the **{by}** score chose the strategies"] = (["task", "selected"] + strategies, rows)
     return out
+
+
+def _flexible(v: dict[str, Any]) -> str:
+    if v.get("accuracy_flexible") is None:
+        return ""
+    return f"; flexible {pct(v['accuracy_flexible'])}, parsed {pct(v['parse_rate'])}/{pct(v['parse_rate_flexible'])}"
 
 
 def verdict_lines(summary: dict[str, Any]) -> list[str]:
@@ -211,6 +229,8 @@ def verdict_lines(summary: dict[str, Any]) -> list[str]:
             + f"answers in the selected strategy's shape {pct(v['agreement'])}% of the time ({'≥' if v['agreement_at_least_95'] else '**below**'} 95%). "
             + ("**The claim holds here.**" if v["claim_holds"] else "**The claim does not fully hold here.**")
         )
+    lines.append(f"- Strategies were chosen by the probe's **{summary.get('select_score', 'strict')}** dev accuracy "
+                 "(strict: the `Final answer:` line; flexible: the answer found in prose; both are in the score matrix).")
     chosen = set(summary["selected"].values())
     same = [n for n, s in summary["students"].items() if s["erase"] and {s["strategy"]} == chosen]
     if len(chosen) == 1 and same:
