@@ -97,7 +97,7 @@ class StageConfig(_Strict):
 class TrainConfig(_Strict):
     """The whole training job. Field docs are the config reference (docs/train.md)."""
 
-    model: str = Field(LAB_TINY, description="`lab-tiny`, a local HF folder, a hub id, or a .gguf file")
+    model: str = Field(LAB_TINY, description="`lab-tiny`, a local HF folder, a hub id, a .gguf file, or `pkg:DIST` (the GGUF a pip package ships)")
     lab_tiny: LabTinyConfig = Field(default_factory=LabTinyConfig)
     output_dir: Path = Path("runs/train")
     stages: list[StageConfig] = Field(min_length=1)
