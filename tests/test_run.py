@@ -231,3 +231,12 @@ def test_task_candidates_must_name_a_task_of_the_run(tmp_path):
     cfg = load_run_config(preset="smoke").model_copy(update={"task_candidates": {"kv_lookup": ["direct-answer"]}})
     with pytest.raises(UserError, match="task_candidates: 'kv_lookup' is not one of the run's tasks"):
         Pipeline(cfg, tmp_path, Console(quiet=True))
+
+
+def test_the_score_matrix_figure_shows_the_score_that_made_the_selection():
+    from cautious.run.figures import deciding_score
+
+    cell = {"accuracy": 0.0, "interval": [0.0, 0.07], "n": 50, "tokens": 60.0, "accuracy_flexible": 0.48}
+    assert deciding_score(cell, "strict") == (0.0, (0.0, 0.07))
+    acc, (low, high) = deciding_score(cell, "flexible")
+    assert acc == 0.48 and 0.3 < low < 0.48 < high < 0.65

@@ -79,26 +79,39 @@ def score_matrix(summary: dict[str, Any], path: Path) -> Path | None:
     tasks = list(matrix)
     strategies = list(dict.fromkeys(s for row in matrix.values() for s in row))
     fig, ax = plt.subplots(figsize=(1.9 * len(strategies) + 2, 0.8 * len(tasks) + 1.6))
-    grid = [[100 * matrix[t][s]["accuracy"] if s in matrix[t] else float("nan") for s in strategies] for t in tasks]
+    by = summary.get("select_score", "strict")
+    cells = {(t, s): deciding_score(v, by) for t, row in matrix.items() for s, v in row.items()}
+    grid = [[100 * cells[t, s][0] if s in matrix[t] else float("nan") for s in strategies] for t in tasks]
     ax.imshow(grid, cmap="viridis", vmin=0, vmax=100, aspect="auto")
     for r, t in enumerate(tasks):
         for c, s in enumerate(strategies):
             if s not in matrix[t]:
                 continue
-            v = matrix[t][s]
-            low, high = v["interval"]
-            ax.text(c, r, f"{100 * v['accuracy']:.0f}%\n[{100 * low:.0f}–{100 * high:.0f}]\n{v['tokens']:.0f} tok", ha="center", va="center",
-                    fontsize=8, color="white" if v["accuracy"] < 0.6 else "black")
+            acc, (low, high) = cells[t, s]
+            ax.text(c, r, f"{100 * acc:.0f}%\n[{100 * low:.0f}–{100 * high:.0f}]\n{matrix[t][s]['tokens']:.0f} tok", ha="center", va="center",
+                    fontsize=8, color="white" if acc < 0.6 else "black")
             if summary["selected"].get(t) == s:
                 ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, lw=2.5, ec="#e8453c"))
     ax.set_xticks(range(len(strategies)), strategies, fontsize=8)
     ax.set_yticks(range(len(tasks)), tasks, fontsize=9)
     n = next(iter(next(iter(matrix.values())).values()))["n"]
-    ax.set_title(f"Probe's dev accuracy (n = {n} per cell); red: selected")
+    ax.set_title(f"Probe's dev accuracy, {by} scoring (n = {n} per cell); red: selected")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def deciding_score(cell: dict[str, Any], by: str) -> tuple[float, tuple[float, float]]:
+    """A score-matrix cell's accuracy and Wilson interval under the score that made the
+    selection: a zero-shot pretrained probe is ~0% strictly everywhere, so showing the strict
+    matrix when the flexible one decided would outline a choice among zeros."""
+    if by != "flexible" or cell.get("accuracy_flexible") is None:
+        return cell["accuracy"], tuple(cell["interval"])
+    from cautious.stats import wilson
+
+    acc = cell["accuracy_flexible"]
+    return acc, wilson(round(acc * cell["n"]), cell["n"])
 
 
 def probe_curve(summary: dict[str, Any], path: Path) -> Path | None:
