@@ -48,10 +48,12 @@ class Pipeline:
         self.catalog: dict[str, Strategy] = load_catalog(cfg.strategies_files)
         #: Each strategy as the teacher and the probe are told it (`instructions: full | card`).
         self.instructed: dict[str, Strategy] = {k: (v.as_card() if cfg.instructions == "card" else v) for k, v in self.catalog.items()}
-        named = cfg.candidates + [c for cs in cfg.task_candidates.values() for c in cs] + [s.strategy for s in cfg.students if s.strategy != "selected"]
-        for name in named:
+        named = [("candidates", c) for c in cfg.candidates]
+        named += [(f"task_candidates.{t}", c) for t, cs in cfg.task_candidates.items() for c in cs]
+        named += [(f"students.{s.name}.strategy", s.strategy) for s in cfg.students if s.strategy != "selected"]
+        for where, name in named:
             if name not in self.catalog:
-                raise UserError(f"run config: unknown strategy {name!r}; valid strategies: {', '.join(sorted(self.catalog))}")
+                raise UserError(f"run config: {where}: unknown strategy {name!r}; valid strategies: {', '.join(sorted(self.catalog))}")
         self.tasks = resolve_tasks(cfg.tasks)
         for task, cs in cfg.task_candidates.items():
             if task not in {t.name for t in self.tasks}:
