@@ -46,7 +46,8 @@ def test_every_checkpoint_is_a_loadable_hf_folder(memorised):
     for name in ("config.json", "model.safetensors", "tokenizer.json", "chat_template.jinja", "trainer_state.json"):
         assert (ckpt / name).exists(), name
     model = AutoModelForCausalLM.from_pretrained(ckpt)
-    assert model.config.model_type == "llama"
+    assert model.config.model_type == "cautious_lab_llama"  # lab-tiny: a Llama with its token shift
+    assert model.config.token_shift == 4
 
 
 def test_lora_trains_adapters_and_exports_them_merged(memorised, tmp_path):
@@ -59,7 +60,8 @@ def test_lora_trains_adapters_and_exports_them_merged(memorised, tmp_path):
     base, merged = weights(memorised), weights(tmp_path / "lora")
     assert set(merged) == set(base)  # plain Llama keys: no lora_A/B, no base_layer
     changed = [k for k in base if not torch.equal(base[k], merged[k])]
-    assert changed and all(k.endswith("proj.weight") for k in changed)  # only adapted matrices moved
+    # only adapted matrices moved ("all-linear" includes lab-tiny's token-shift maps)
+    assert changed and all(k.endswith("proj.weight") or k.startswith("token_shift.") for k in changed)
 
     # The merged export computes what base + adapters computed during training.
     peft_model = get_peft_model(AutoModelForCausalLM.from_pretrained(memorised),

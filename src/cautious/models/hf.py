@@ -70,6 +70,8 @@ class HFChatModel(ChatModel):
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
+        from cautious.train.lab_llama import register as register_lab_llama
+
         hf_logging.disable_progress_bar()  # no "Loading weights" bars between a command's lines
         if not spec:
             raise UserError("the hf backend needs a model: `hf:PATH` (a checkpoint folder or .gguf file) or `hf:HUB_ID`")
@@ -92,6 +94,7 @@ class HFChatModel(ChatModel):
             kwargs["revision"] = revision
         if gguf:
             kwargs["gguf_file"] = gguf
+        register_lab_llama()  # lab-tiny checkpoints (model_type cautious_lab_llama) load like any Llama
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
             self.model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype, **kwargs)

@@ -43,6 +43,10 @@ class LabTinyConfig(_Strict):
     vocab_size: int = 1024
     rope_theta: float = 10000.0
     tie_embeddings: bool = True
+    #: Tokens (itself included) each input embedding sees through a learned map per offset
+    #: (`cautious.train.lab_llama`): the first half of the copying circuit, given rather than
+    #: learned. 1: a plain Llama.
+    token_shift: int = Field(4, ge=1, le=16)
 
     @model_validator(mode="after")
     def _heads_divide(self) -> "LabTinyConfig":

@@ -71,10 +71,17 @@ def wrap_tokenizer(tok):
 
 
 def build_lab_tiny(cfg: LabTinyConfig, tokenizer, max_len: int, attn_implementation: str | None):
-    """A freshly initialised Llama sized by `cfg`; call after seeding for reproducible weights."""
+    """A freshly initialised Llama sized by `cfg` (with its token shift, `cautious.train.lab_llama`,
+    unless `token_shift` is 1); call after seeding for reproducible weights."""
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
-    config = LlamaConfig(
+    from cautious.train.lab_llama import LabLlamaConfig, LabLlamaForCausalLM
+
+    shifted = cfg.token_shift > 1
+    config_class, model_class = (LabLlamaConfig, LabLlamaForCausalLM) if shifted else (LlamaConfig, LlamaForCausalLM)
+    extra = {"token_shift": cfg.token_shift} if shifted else {}
+    config = config_class(
+        **extra,
         vocab_size=len(tokenizer),
         hidden_size=cfg.hidden_size,
         intermediate_size=cfg.intermediate_size,
@@ -88,7 +95,7 @@ def build_lab_tiny(cfg: LabTinyConfig, tokenizer, max_len: int, attn_implementat
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
-    model = LlamaForCausalLM(config)
+    model = model_class(config)
     if attn_implementation:
         model.set_attn_implementation(attn_implementation)
     model.generation_config = GenerationConfig(
@@ -124,6 +131,9 @@ def load_pretrained(cfg: TrainConfig):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from cautious.train.lab_llama import register
+
+    register()  # a lab-tiny checkpoint (the probe a student starts from) loads like any Llama
     source, kwargs = _source(cfg)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
