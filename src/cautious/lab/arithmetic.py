@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
 
@@ -72,17 +73,18 @@ class Arithmetic(LabFamily):
     knobs = {"digits": 3, "ops": "+-"}
     expected_strategy = "step-by-step"
 
-    def corpus(self) -> list[str]:
+    def corpus(self, ops: str = "+-", **knobs: Any) -> list[str]:
         """The one-digit facts every column of `column_steps` uses — the addition table with and
-        without a carry in, the comparisons and differences of a subtraction column — written exactly
-        as the steps write them. A student from scratch knows no arithmetic facts; a pretrained
-        one does. These lines hold no lab question and no answer of any split."""
+        without a carry in, and (when the run subtracts) the comparisons and differences of a
+        subtraction column — written exactly as the steps write them. A student from scratch
+        knows no arithmetic facts; a pretrained one does. These lines hold no lab question and
+        no answer of any split."""
         lines = []
         for x in range(10):
             for y in range(10):
                 for carry in (0, 1):
                     lines.append(f"{x}+{y}" + ("+1" if carry else "") + f"={x + y + carry}")
-            for y in range(11):  # the bottom digit after a borrow is added to it: 0..10
+            for y in range(11 if "-" in ops else 0):  # the bottom digit after a borrow is added to it: 0..10
                 top = x + 10 if x < y else x
                 lines += [_compare(x, y), f"{top}-{y}={top - y}"]
         return lines

@@ -95,8 +95,9 @@ class LabFamily(ABC):
         test question is never a rewording of a training question."""
         return self.render(problem)
 
-    def corpus(self) -> list[str]:
-        """Text the student should learn before the strategy data (e.g. knowledge-base facts)."""
+    def corpus(self, **knobs: Any) -> list[str]:
+        """Text the student should learn before the strategy data (e.g. knowledge-base facts),
+        for the family at these knob settings (all of them given)."""
         return []
 
     def examples(self, split: str, n: int, seed: int = 0, **knobs: Any) -> list[Example]:
@@ -156,9 +157,35 @@ class LabTask(Task):
         self.description = family.description
         self.answer_type = family.answer_type
 
+    @property
+    def settings(self) -> dict[str, Any]:
+        """Every knob's value: the family's defaults with this task's own on top."""
+        return {**self.family.knobs, **self.knobs}
+
     def examples(self, split: str = "test", n: int | None = None, seed: int = 0) -> list[Example]:
         self.check_split(split)
         return self.family.examples(split, 200 if n is None else n, seed, **self.knobs)
+
+
+def with_knobs(tasks: list[Task], knobs: dict[str, dict[str, Any]], where: str = "run config: task_knobs") -> list[Task]:
+    """`tasks` with the named lab families set to `knobs`; a name that is not a lab task of the
+    list, an unknown knob or a value the family cannot sample with is one line naming it."""
+    names = {t.name: t for t in tasks}
+    for name, settings in knobs.items():
+        task = names.get(name)
+        if not isinstance(task, LabTask):
+            lab = ", ".join(t.name for t in tasks if isinstance(t, LabTask)) or "none"
+            raise UserError(f"{where}: {name!r} is not one of the run's lab tasks ({lab})")
+        unknown = sorted(set(settings) - set(task.family.knobs))
+        if unknown:
+            raise UserError(f"{where}.{name}: unknown knob {unknown[0]!r}; knobs: {', '.join(task.family.knobs)}")
+        try:
+            task.family.examples("dev", 1, 0, **settings)
+        except UserError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a knob value the sampler cannot use is the user's
+            raise UserError(f"{where}.{name}: cannot sample with {settings} ({type(exc).__name__}: {exc})") from None
+    return [LabTask(t.family, **{**t.knobs, **knobs[t.name]}) if t.name in knobs else t for t in tasks]
 
 
 def register_family(family_cls: type[LabFamily]) -> type[LabFamily]:

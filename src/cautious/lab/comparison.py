@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 from cautious.errors import UserError
 from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
@@ -36,7 +37,7 @@ class Comparison(LabFamily):
     knobs = {"digits": 5, "equal_prefix": 0.7}
     expected_strategy = "direct-answer"
 
-    def corpus(self) -> list[str]:
+    def corpus(self, **knobs: Any) -> list[str]:
         """How any two digits compare, as the steps write it (`7>3`, `3<7`, `5=5`)."""
         return [f"{x}{'>' if x > y else '<' if x < y else '='}{y}" for x in range(10) for y in range(10)]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
 
@@ -39,7 +40,7 @@ class Counting(LabFamily):
     knobs = {"items": 6, "max_count": 5}
     expected_strategy = "step-by-step"
 
-    def corpus(self) -> list[str]:
+    def corpus(self, **knobs: Any) -> list[str]:
         """Which category each word belongs to — the world knowledge a pretrained model brings
         and a student from scratch lacks — one sentence per word and one list per category."""
         lines = [f"{w} is {CATEGORIES[c][0]}." for w, c in CATEGORY_OF.items()]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
 
@@ -135,7 +136,7 @@ class KbRecall(LabFamily):
     knobs = {"two_hop_fraction": 0.5}
     expected_strategy = "recall-reason-generate"
 
-    def corpus(self) -> list[str]:
+    def corpus(self, **knobs: Any) -> list[str]:
         return KNOWLEDGE.sentences()
 
     def sample(self, rng: random.Random, two_hop_fraction: float) -> Problem:

@@ -61,6 +61,9 @@ class RunConfig(_Strict):
     #: Narrower candidate lists for named tasks (the others use `candidates`), e.g. by an
     #: a-priori rule such as "extract-generate only where the question holds distractors".
     task_candidates: dict[str, list[str]] = Field(default_factory=dict)
+    #: Difficulty knobs for named lab families (the others run at their defaults), e.g.
+    #: `{arithmetic: {ops: "+"}}`; `cautious tasks` lists each family's knobs.
+    task_knobs: dict[str, dict[str, Any]] = Field(default_factory=dict)
     strategies_files: list[Path] = Field(default_factory=list)
 
     # Teacher (generate) — any model spec; options go to the backend (base_url, concurrency, ...).
@@ -129,7 +132,9 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The lab's design at toy sizes: every stage and figure of the report in about a minute.
     "smoke": {
         "tasks": ["arithmetic", "comparison", "counting"],
+        "task_knobs": {"arithmetic": {"ops": "+"}},
         "candidates": ["direct-answer", "step-by-step", "extract-generate"],
+        "task_candidates": {"arithmetic": ["direct-answer", "step-by-step"], "comparison": ["direct-answer", "step-by-step"]},
         "instructions": "card",
         "probe_examples": 12,
         "select_examples": 8,
@@ -150,7 +155,9 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The design of this preset, and why each choice is fair, is docs/lab.md.
     "lab": {
         "tasks": ["arithmetic", "comparison", "counting"],
+        "task_knobs": {"arithmetic": {"ops": "+"}},
         "candidates": ["direct-answer", "step-by-step", "extract-generate"],
+        "task_candidates": {"arithmetic": ["direct-answer", "step-by-step"], "comparison": ["direct-answer", "step-by-step"]},
         "instructions": "card",
         "probe_examples": 2500,
         "select_examples": 100,
@@ -162,7 +169,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "facts_per_line": 8,
         "tie_tolerance": 0.0,
         "student_init": "probe",
-        "probe_steps": 2800,
+        "probe_steps": 2200,
         "curve_points": 4,
         "curve_examples": 30,
         "steps": 200,

@@ -27,6 +27,7 @@ from rich.console import Console
 
 from cautious.errors import UserError
 from cautious.jsonl import atomic_writer, read_records, write_records
+from cautious.lab.base import LabTask, with_knobs
 from cautious.records import Example, Strategy, TeacherAnswer
 from cautious.run.config import RunConfig
 from cautious.run.stages import StageTimer
@@ -34,7 +35,7 @@ from cautious.tasks.base import Task
 
 #: Expected seconds per stage kind on the lab preset (drives the ETA only, so only the
 #: proportions matter); training is per optimizer step, select and eval per generation.
-_WEIGHTS = {"data": 0.2, "probe-data": 15.0, "train_step": 0.22, "train_start": 10.0, "generation": 0.008, "generate": 3.0, "erase": 1.0, "report": 3.0}
+_WEIGHTS = {"data": 0.2, "probe-data": 15.0, "train_step": 0.24, "train_start": 10.0, "generation": 0.008, "generate": 3.0, "erase": 1.0, "report": 3.0}
 
 
 class Pipeline:
@@ -54,7 +55,7 @@ class Pipeline:
         for where, name in named:
             if name not in self.catalog:
                 raise UserError(f"run config: {where}: unknown strategy {name!r}; valid strategies: {', '.join(sorted(self.catalog))}")
-        self.tasks = resolve_tasks(cfg.tasks)
+        self.tasks = with_knobs(resolve_tasks(cfg.tasks), cfg.task_knobs)
         for task, cs in cfg.task_candidates.items():
             if task not in {t.name for t in self.tasks}:
                 raise UserError(f"run config: task_candidates: {task!r} is not one of the run's tasks ({', '.join(t.name for t in self.tasks)})")
@@ -152,8 +153,6 @@ class Pipeline:
     # ------------------------------------------------------------------ stages
 
     def stage_data(self, d: Path) -> None:
-        from cautious.lab import families
-
         cfg = self.cfg
         draws = {
             "train": ("train", cfg.train_examples, cfg.seed),
@@ -171,8 +170,7 @@ class Pipeline:
                     raise UserError(f"task {task.name!r} has no {split} examples (empty selection)")
                 rows.extend(exs)
             write_records(d / f"{name}.jsonl", rows)
-        lab = families()
-        facts = [line for t in self.tasks if t.name in lab for line in lab[t.name].corpus()]
+        facts = [line for t in self.tasks if isinstance(t, LabTask) for line in t.family.corpus(**t.settings)]
         with atomic_writer(d / "facts.txt") as fh:
             fh.write("".join(f"{line}\n" for line in fact_lines(facts, cfg.facts_per_line, cfg.seed)))
 
@@ -265,7 +263,7 @@ class Pipeline:
         with atomic_writer(self.out / "run.json") as fh:
             json.dump(cfg.model_dump(mode="json"), fh, indent=2)
         data = t.run("data", self._settings("tasks", "seed", "train_examples", "probe_examples", "select_examples", "test_examples", "knowledge",
-                                            "facts_per_line"),
+                                            "facts_per_line", "task_knobs"),
                      [], self.stage_data)
         data_files = sorted(data.glob("*.jsonl")) + [data / "facts.txt"]
         train_keys = self._settings("train", "knowledge", "knowledge_epochs", "knowledge_mix", "seed")
