@@ -79,7 +79,8 @@ def test_erase_reads_an_at_file_system_message_as_the_file_text(cli, tmp_path):
 def test_erase_never_writes_an_empty_assistant_turn(cli, tmp_path):
     workspace(tmp_path)
     rows = [json.loads(line) for line in (tmp_path / "answers.jsonl").read_text().splitlines()]
-    rows[0] |= {"response": "", "error": "request failed: answer: HTTP 500", "correct": False}
+    rows[0] |= {"response": "", "status": "request_failed", "reason": "answer: HTTP 500", "error": "request failed: answer: HTTP 500",
+                "correct": False}
     (tmp_path / "answers.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     code, out, err = cli("erase", tmp_path / "answers.jsonl", "--include-incorrect", "--out", tmp_path / "t.jsonl")
     assert code == 0 and "1 empty" in out, err

@@ -46,7 +46,7 @@ def test_keep_instruction_is_the_no_erasure_ablation():
 def test_incorrect_failed_and_repeated_answers_are_dropped_by_default():
     answers = _answers(6)
     answers[0] = answers[0].model_copy(update={"correct": False})
-    answers[1] = answers[1].model_copy(update={"error": "truncated (finish_reason=length)"})
+    answers[1] = answers[1].model_copy(update={"status": "truncated", "reason": "finish_reason=length"})
     answers.append(answers[2])
     chats, stats = erase(answers)
     assert (stats.read, stats.written, stats.dropped_incorrect, stats.dropped_errors, stats.dropped_duplicates) == (7, 4, 1, 1, 1)

@@ -38,7 +38,8 @@ def test_shards_partition_the_job_and_merge_back_to_the_whole(tmp_path):
 def test_merge_prefers_a_successful_answer_to_a_failed_one(tmp_path):
     invoke(*JOB[:-1], 2, "-o", tmp_path / "ok.jsonl")
     ok = read_jsonl(tmp_path / "ok.jsonl")
-    failed = [dict(r, response="", correct=False, extracted=None, error="request failed: answer: HTTP 500") for r in ok]
+    failed = [dict(r, response="", correct=False, extracted=None, status="request_failed", reason="answer: HTTP 500",
+                   error="request failed: answer: HTTP 500") for r in ok]
     (tmp_path / "bad.jsonl").write_text("".join(json.dumps(r) + "\n" for r in failed))
     r = invoke("merge", tmp_path / "bad.jsonl", tmp_path / "ok.jsonl", "-o", tmp_path / "m.jsonl")
     assert r.returncode == 0 and f"({len(ok)} failed ones replaced)" in r.stdout

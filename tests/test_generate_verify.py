@@ -75,7 +75,9 @@ def test_verdicts_unit():
     good = f"Step 1: ...\nFinal answer: {ex.gold}"
     assert verify(ex, good, 20, "stop", Filters()).accepted
     assert not verify(ex, "Final answer: 0", 5, "stop", Filters()).correct
-    assert verify(ex, good, 20, "length", Filters()).error.startswith("truncated")
-    assert verify(ex, "As an AI language model, I cannot do that.", 9, "stop", Filters()).error == "filtered: refusal"
-    assert verify(ex, "As an AI language model, I cannot do that.", 9, "stop", Filters(refusals=False)).error is None
+    cut = verify(ex, good, 20, "length", Filters())
+    assert (cut.status, cut.reason, cut.correct, cut.accepted) == ("truncated", "finish_reason=length", True, False)
+    refused = verify(ex, "As an AI language model, I cannot do that.", 9, "stop", Filters())
+    assert (refused.status, refused.reason) == ("filtered", "refusal")
+    assert verify(ex, "As an AI language model, I cannot do that.", 9, "stop", Filters(refusals=False)).status == "ok"
     assert is_refusal("I cannot help with that request.") and not is_refusal("I cannot see why 3 > 2, so: Final answer: 3")

@@ -70,7 +70,7 @@ def erase(
             stats.dropped_duplicates += 1
             continue
         seen.add(ans.request_hash)
-        if ans.error is not None and not include_incorrect:
+        if ans.status != "ok" and not include_incorrect:
             stats.dropped_errors += 1
             continue
         if not ans.correct and not include_incorrect:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from cautious.errors import UserError
 from cautious.paths import naming, new_file_mode, text_lines
-from cautious.records import SCHEMA_VERSION
+from cautious.records import SCHEMA_VERSION, Record
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -60,12 +60,13 @@ def parse_object(path: str | Path, lineno: int, line: str) -> dict:
 def read_records(path: str | Path, model: type[R]) -> list[R]:
     """Read a JSONL file of `model` records, failing on the first bad line with file:line:field."""
     out: list[R] = []
+    reads = model.READS if issubclass(model, Record) else (SCHEMA_VERSION,)
     for lineno, obj in iter_json_objects(path):
-        version = obj.get("schema_version", SCHEMA_VERSION)
-        if version != SCHEMA_VERSION:
+        version = obj.get("schema_version", reads[-1])
+        if version not in reads:
             raise UserError(
                 f"{path}:{lineno}:schema_version: file was written with schema {version}, "
-                f"this cautious reads schema {SCHEMA_VERSION}"
+                f"this cautious reads schema {' or '.join(map(str, reads))}"
             )
         try:
             out.append(model.model_validate(obj))

@@ -8,11 +8,14 @@ of silently mis-reading it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 SCHEMA_VERSION = 1
+#: `TeacherAnswer`'s own version. 2: a typed `status` and a `reason` replace the status that
+#: version 1 kept in prefixes of `error`; version-1 files are still read.
+ANSWER_SCHEMA_VERSION = 2
 
 AnswerType = Literal["number", "choice", "yes_no", "text"]
 Role = Literal["system", "user", "assistant"]
@@ -22,6 +25,8 @@ class Record(BaseModel):
     """Base for everything written to disk: strict about unknown fields, versioned."""
 
     model_config = ConfigDict(extra="forbid")
+    #: The schema versions a reader of this record accepts (the current one last).
+    READS: ClassVar[tuple[int, ...]] = (SCHEMA_VERSION,)
     schema_version: int = SCHEMA_VERSION
 
 
@@ -127,9 +132,73 @@ class TeacherCall(BaseModel):
     request_hash: str | None = None
 
 
-class TeacherAnswer(Record):
-    """The teacher's answer to one example under one strategy, checked against gold."""
+#: Whether an answer may be trained on, besides being right (`correct` says that):
+#: - `ok`: the teacher replied and no filter rejected the reply;
+#: - `request_failed`: no reply after the backend's retries; the next run asks again;
+#: - `filtered`: a reply a filter rejects (content filter, refusal, too short, too long);
+#: - `truncated`: a reply cut at the token limit; not retried, the same request is cut again.
+AnswerStatus = Literal["ok", "request_failed", "filtered", "truncated"]
+_ERROR_PREFIX = {"request_failed": "request failed: ", "filtered": "filtered: "}
 
+
+def error_text(status: AnswerStatus, reason: str | None) -> str | None:
+    """The one-line `error` of a status and reason, as version 1 wrote it: `request failed:
+    STEP: DETAIL`, `filtered: refusal`, `truncated (finish_reason=length)`; None when ok."""
+    if status == "ok":
+        return None
+    if status == "truncated":
+        return f"truncated ({reason})" if reason else "truncated"
+    return _ERROR_PREFIX[status] + (reason or "")
+
+
+def status_of_error(error: str | None) -> tuple[AnswerStatus, str | None] | None:
+    """(status, reason) of a version-1 `error`; None for text no version of cautious wrote."""
+    if error is None:
+        return "ok", None
+    for status, prefix in _ERROR_PREFIX.items():
+        if error.startswith(prefix):
+            return status, error[len(prefix):]  # type: ignore[return-value]
+    if error == "truncated":
+        return "truncated", None
+    if error.startswith("truncated (") and error.endswith(")"):
+        return "truncated", error[len("truncated ("):-1]
+    return None
+
+
+def upgrade_answer(obj: dict[str, Any]) -> dict[str, Any]:
+    """A `TeacherAnswer` object as read from a file, in the current version's fields.
+
+    Version 1 kept the status in `error`: it becomes `status` and `reason`. Version 2 still
+    writes `error` (derived, for readers of version 1); it must agree with `status` and
+    `reason` and is dropped, so a hand edit of one of them cannot silently disagree."""
+    obj = dict(obj)
+    if obj.get("schema_version") == 1:
+        obj["schema_version"] = ANSWER_SCHEMA_VERSION
+    if "error" not in obj:
+        return obj
+    error = obj.pop("error")
+    if "status" in obj:
+        if obj["status"] in get_args(AnswerStatus) and error_text(obj["status"], obj.get("reason")) != error:
+            raise ValueError(
+                f"error {error!r} disagrees with status {obj['status']!r} and reason {obj.get('reason')!r}"
+                " (error is written from them; edit status and reason)"
+            )
+        return obj
+    parsed = status_of_error(error) if error is None or isinstance(error, str) else None
+    if parsed is None:
+        raise ValueError(f"error {error!r} starts with none of 'request failed: ', 'filtered: ', 'truncated'")
+    obj["status"], obj["reason"] = parsed
+    return obj
+
+
+class TeacherAnswer(Record):
+    """The teacher's answer to one example under one strategy, checked against gold.
+
+    `status` says whether it may be trained on besides being right, `reason` why not (for a
+    failed request `STEP: DETAIL`, the backend's words); `error` is the two as one line."""
+
+    READS: ClassVar[tuple[int, ...]] = (1, ANSWER_SCHEMA_VERSION)
+    schema_version: int = ANSWER_SCHEMA_VERSION
     example_id: str
     task: str
     strategy: str
@@ -146,8 +215,21 @@ class TeacherAnswer(Record):
     cost_usd: float | None = None
     request_hash: str
     finish_reason: str | None = None
-    error: str | None = None
+    status: AnswerStatus = "ok"
+    reason: str | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        return upgrade_answer(data) if isinstance(data, dict) else data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def error(self) -> str | None:
+        """Why the answer is rejected, as one line (`error_text`); None when `status` is ok.
+        Written to files so that tools reading version 1's `error` keep working."""
+        return error_text(self.status, self.reason)
 
 
 class Provenance(BaseModel):

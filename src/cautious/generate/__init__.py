@@ -82,7 +82,8 @@ def build_answer(
     from the cache, so a resumed run writes exactly the records an uninterrupted one does.
     `item_index` is the sample index the record's identity uses (self-consistency keeps
     sample k of item 0); by default the sample's own index. `key`, when the caller already
-    computed that identity (`item_hash`), saves hashing it again."""
+    computed that identity (`item_hash`), saves hashing it again. `failure` (`STEP: DETAIL`)
+    makes it a failed request's record, to be asked again by the next run."""
     prompt_tokens = sum(c.prompt_tokens for c in calls)
     completion_tokens = sum(c.completion_tokens for c in calls)
     common = dict(
@@ -100,7 +101,8 @@ def build_answer(
         request_hash=key or item_hash(model_name, strategy, example, params, sample_index if item_index is None else item_index),
     )
     if failure is not None:
-        return TeacherAnswer(response="", extracted=None, correct=False, finish_reason="error", error=failure, **common)
+        return TeacherAnswer(response="", extracted=None, correct=False, finish_reason="error", status="request_failed",
+                             reason=failure, **common)
     last = strategy.calls()[-1].name
     response = strategy.response_template.format(**outputs) if strategy.response_template else outputs[last]
     finish = next((c.finish_reason for c in calls if c.finish_reason == "length"), calls[-1].finish_reason)
@@ -110,7 +112,8 @@ def build_answer(
         extracted=verdict.extracted,
         correct=verdict.correct,
         finish_reason=finish,
-        error=verdict.error,
+        status=verdict.status,
+        reason=verdict.reason,
         **common,
     )
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from cautious.generate import GenerateResult, build_answer, in_shard, item_hash, request_hash, sample_params
 from cautious.generate.cache import RequestCache
 from cautious.generate.cost import Budget, BudgetExceeded, Price, PriceTable
-from cautious.generate.output import FAILED, AnswerLog
+from cautious.generate.output import AnswerLog
 from cautious.generate.verify import Filters
 from cautious.locks import exclusive
 from cautious.models.aio import run_sync
@@ -46,7 +46,7 @@ class RequestFailed(Exception):
 
 try:
     from cautious.models.openai import RequestFailed as _OpenAIRequestFailed
-except ImportError:  # httpx/tenacity/aiolimiter not installed: only local teachers
+except ImportError:  # aiohttp/tenacity/aiolimiter not installed: only local teachers
     _OpenAIRequestFailed = RequestFailed
 FAILURES = (RequestFailed, _OpenAIRequestFailed)
 
@@ -206,10 +206,10 @@ class Runner:
         drawn = []
         for s in range(self.samples):
             drawn.append(await self.one_sample(item, s))
-            if drawn[-1].correct and drawn[-1].error is None:
+            if drawn[-1].correct and drawn[-1].status == "ok":
                 break
-        chosen = next((a for a in drawn if a.correct and a.error is None), None)
-        chosen = chosen or next((a for a in drawn if (a.error or "").startswith(FAILED)), drawn[-1])
+        chosen = next((a for a in drawn if a.correct and a.status == "ok"), None)
+        chosen = chosen or next((a for a in drawn if a.status == "request_failed"), drawn[-1])
         if self.samples > 1:
             chosen.meta["samples"] = len(drawn)
             chosen.meta["sample_answers"] = [a.extracted for a in drawn]
@@ -227,7 +227,7 @@ class Runner:
             try:
                 comp = await self.request(h, msgs, sp)
             except FAILURES as exc:
-                failure = f"{FAILED}{step.name}: {exc}"
+                failure = f"{step.name}: {exc}"
                 if lazy:
                     return functools.partial(self._answer, item, calls, outputs, s, failure)
                 return self._answer(item, calls, outputs, s, failure=failure)

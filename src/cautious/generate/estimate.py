@@ -18,9 +18,8 @@ from cautious.generate import request_hash, sample_params
 from cautious.generate.cache import RequestCache
 from cautious.generate.cost import Estimate
 from cautious.generate.driver import plan_items, resolve_price
-from cautious.generate.output import FAILED
 from cautious.models.base import SamplingParams
-from cautious.records import Example, Message, Strategy
+from cautious.records import Example, Message, Strategy, upgrade_answer
 
 
 def estimate_tokens(text: str) -> int:
@@ -36,10 +35,10 @@ def _done_keys_and_lengths(path: Path) -> tuple[set[tuple[str, str]], dict[tuple
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a torn last line; the real run repairs it
-            if str(obj.get("error") or "").startswith(FAILED):
+                obj = upgrade_answer(json.loads(line))
+            except ValueError:
+                continue  # a torn last line (the real run repairs it) or a bad record (the real run names it)
+            if obj.get("status") == "request_failed":
                 continue
             keys.add((obj.get("example_id"), obj.get("request_hash")))
             for call in obj.get("calls") or []:

@@ -9,7 +9,7 @@ answer is rebuilt from the request cache, so nothing is paid twice.
 A record's identity is `(example_id, request_hash)` — the request hash covers model,
 messages (every call of a multi-call strategy), sampling settings and sample index, and the
 example id keeps two examples with the same text apart. A rerun skips every identity
-already present; answers whose request failed (`error` starting with `request failed:`) are
+already present; answers whose request failed (`status: request_failed`) are
 removed first and tried again, so no identity ever appears twice in the file.
 
 When a run ends cleanly the file is rewritten atomically in work order (records from other
@@ -30,11 +30,11 @@ from types import SimpleNamespace
 from pydantic import ValidationError
 
 from cautious.errors import UserError
+from cautious.generate.verify import TaskSummary
 from cautious.jsonl import atomic_writer, describe_validation_error, dump_record, parse_object
 from cautious.paths import naming, new_file_mode, not_utf8
-from cautious.records import SCHEMA_VERSION, TeacherAnswer
+from cautious.records import ANSWER_SCHEMA_VERSION, TeacherAnswer, upgrade_answer
 
-FAILED = "request failed: "
 Key = tuple[str, str]
 
 
@@ -51,9 +51,10 @@ def decode(path: Path, lineno: int, raw: bytes) -> str:
 
 def parse_answer(path: Path, lineno: int, line: str) -> TeacherAnswer:
     obj = parse_object(path, lineno, line)
-    if obj.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+    if obj.get("schema_version", ANSWER_SCHEMA_VERSION) not in TeacherAnswer.READS:
         raise UserError(
-            f"{path}:{lineno}:schema_version: written with schema {obj.get('schema_version')}, this cautious reads {SCHEMA_VERSION}"
+            f"{path}:{lineno}:schema_version: written with schema {obj.get('schema_version')}, "
+            f"this cautious reads {' or '.join(map(str, TeacherAnswer.READS))}"
         )
     try:
         return TeacherAnswer.model_validate(obj)
@@ -82,7 +83,7 @@ class AnswerLog:
             offset = 0
             for lineno, raw in enumerate(fh, start=1):
                 if raw.strip():
-                    ans = parse_answer(self.path, lineno, decode(self.path, lineno, raw)) if validate else SimpleNamespace(**json.loads(raw))
+                    ans = parse_answer(self.path, lineno, decode(self.path, lineno, raw)) if validate else SimpleNamespace(**upgrade_answer(json.loads(raw)))
                     yield offset, raw, ans
                 offset += len(raw)
 
@@ -109,7 +110,7 @@ class AnswerLog:
         for offset, raw, ans in self._lines():
             total += 1
             key = record_key(ans)
-            if (ans.error or "").startswith(FAILED):
+            if ans.status == "request_failed":
                 self.dropped_failed += 1
             elif key not in self.keys:
                 self.keys.add(key)
@@ -165,8 +166,6 @@ class AnswerLog:
     def finalize(self, order: dict[Key, int]):
         """Rewrite atomically: foreign records first (as found), then this run's in work order.
         Returns per-(task, strategy) statistics over this run's records, in that order."""
-        from cautious.generate.verify import TaskSummary
-
         self.close()
         if not self.path.exists():
             return []
@@ -236,10 +235,10 @@ def merge_files(paths: list[Path], out: Path) -> MergeStats:
                     merged[key] = ans
                     continue
                 stats.duplicates += 1
-                if (old.error or "").startswith(FAILED) and not (ans.error or "").startswith(FAILED):
+                if old.status == "request_failed" and ans.status != "request_failed":
                     merged[key] = ans
                     stats.failed_replaced += 1
-                elif old.response != ans.response and not (ans.error or "").startswith(FAILED):
+                elif old.response != ans.response and ans.status != "request_failed":
                     stats.conflicts += 1
     ordered = sorted(merged.values(), key=lambda a: (a.task, a.strategy, a.example_id, a.sample_index, a.request_hash))
     write_answers(out, ordered)

@@ -6,21 +6,20 @@ the same here as at evaluation time, so the answer is read with the evaluator's 
 extractor (`cautious.evaluate.extract.extract_strict`) and compared with
 `cautious.answers.is_correct`, exactly as `cautious eval` scores strict accuracy.
 
-A rejected answer is still written (nothing silently disappears): its `error` field says
-why with a `filtered:` or `truncated` prefix, and `cautious erase` drops it like any error.
-Only `request failed:` errors mean "try again on the next run".
+A rejected answer is still written (nothing silently disappears): its `status` is
+`filtered` or `truncated` and its `reason` says why, and `cautious erase` drops it like a
+failed request. Only `request_failed` means "try again on the next run".
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from cautious.answers import extract_final_answer, is_correct
-from cautious.generate.output import FAILED  # error prefix of answers the next run retries
-from cautious.records import Example
+from cautious.answers import is_correct
+from cautious.evaluate.extract import extract_strict
+from cautious.records import AnswerStatus, Example, error_text
 
 # Phrases that open or carry a refusal rather than an attempt. Deliberately conservative:
 # a wrongly kept refusal is also caught by the gold check; a wrongly dropped answer is lost.
@@ -34,23 +33,9 @@ REFUSAL_PATTERNS = [
 _REFUSAL = re.compile("|".join(f"(?:{p})" for p in REFUSAL_PATTERNS), re.IGNORECASE | re.MULTILINE)
 
 
-@functools.lru_cache(maxsize=1)
-def _evaluator_extractor():
-    """The evaluation stage's strict extractor, if that module exists in this install
-    (looked up once: a failed import is not cached by Python and costs a file-system search)."""
-    try:
-        from cautious.evaluate.extract import extract_strict
-    except ImportError:
-        return None
-    return extract_strict
-
-
 def extract(text: str, example: Example | None = None) -> str | None:
     """Strict extraction: the `Final answer:` phrase, read for the example's answer type."""
-    fn = _evaluator_extractor()
-    if fn is None:
-        return extract_final_answer(text)
-    return fn(text, example).answer
+    return extract_strict(text, example).answer
 
 
 def is_refusal(text: str) -> bool:
@@ -70,36 +55,36 @@ class Filters:
 class Verdict:
     extracted: str | None
     correct: bool
-    error: str | None  # None = accepted (if correct); else why it is rejected
+    status: AnswerStatus = "ok"  # ok = accepted (if correct); else rejected, `reason` says why
+    reason: str | None = None
 
     @property
     def accepted(self) -> bool:
-        return self.correct and self.error is None
+        return self.correct and self.status == "ok"
 
 
 def verify(example: Example, response: str, completion_tokens: int, finish_reason: str | None, filters: Filters) -> Verdict:
     """Extract, check against gold, then apply the truncation, refusal and length filters."""
     extracted = extract(response, example)
     correct = is_correct(example, extracted)
-    error = None
     if finish_reason == "length":
-        error = "truncated (finish_reason=length)"
-    elif finish_reason == "content_filter":
-        error = "filtered: content filter"
-    elif filters.refusals and is_refusal(response):
-        error = "filtered: refusal"
-    elif completion_tokens < filters.min_tokens:
-        error = f"filtered: too short ({completion_tokens} < {filters.min_tokens} tokens)"
-    elif filters.max_tokens is not None and completion_tokens > filters.max_tokens:
-        error = f"filtered: too long ({completion_tokens} > {filters.max_tokens} tokens)"
-    return Verdict(extracted, correct, error)
+        return Verdict(extracted, correct, "truncated", "finish_reason=length")
+    if finish_reason == "content_filter":
+        return Verdict(extracted, correct, "filtered", "content filter")
+    if filters.refusals and is_refusal(response):
+        return Verdict(extracted, correct, "filtered", "refusal")
+    if completion_tokens < filters.min_tokens:
+        return Verdict(extracted, correct, "filtered", f"too short ({completion_tokens} < {filters.min_tokens} tokens)")
+    if filters.max_tokens is not None and completion_tokens > filters.max_tokens:
+        return Verdict(extracted, correct, "filtered", f"too long ({completion_tokens} > {filters.max_tokens} tokens)")
+    return Verdict(extracted, correct)
 
 
-def failure_reason(error: str) -> str:
+def failure_reason(reason: str) -> str:
     """The kind of a request failure, for counting: `HTTP 500`, `malformed reply`, `timeout`...
 
-    `error` is `request failed: STEP: DETAIL`, DETAIL as the teacher backend words it."""
-    detail = error.removeprefix(FAILED).split(": ", 1)[-1]
+    `reason` is `STEP: DETAIL`, DETAIL as the teacher backend words it."""
+    detail = reason.split(": ", 1)[-1]
     status = re.match(r"HTTP \d+", detail)
     if status:
         return status.group(0)
@@ -127,18 +112,18 @@ class TaskSummary:
     def add(self, ans) -> None:
         self.n += 1
         self.correct += ans.correct
-        self.accepted += ans.correct and ans.error is None
-        self.errors += ans.error is not None
+        self.accepted += ans.correct and ans.status == "ok"
+        self.errors += ans.status != "ok"
         self.completion_tokens += ans.completion_tokens
         self.prompt_tokens += ans.prompt_tokens
         self.cost_usd += ans.cost_usd or 0.0
         self.samples += int(ans.meta.get("samples", 1))
-        if ans.error is not None and ans.error.startswith(FAILED):
+        if ans.status == "request_failed":
             self.reasons["request failed"] += 1
-            self.failures[failure_reason(ans.error)] += 1
-            self.first_failure = self.first_failure or ans.error.removeprefix(FAILED)
-        elif ans.error is not None:
-            self.reasons[ans.error.split(" (")[0]] += 1
+            self.failures[failure_reason(ans.reason or "")] += 1
+            self.first_failure = self.first_failure or ans.reason
+        elif ans.status != "ok":  # counted by the error line without its numbers: `filtered: too long`
+            self.reasons[(error_text(ans.status, ans.reason) or "").split(" (")[0]] += 1
         elif not ans.correct:
             self.reasons["no final answer" if ans.extracted is None else "wrong answer"] += 1
 
