@@ -5,26 +5,28 @@ from __future__ import annotations
 import pytest
 
 from cautious.errors import UserError
+from cautious.shapes import FINAL_ANSWER_PREFIX, LABELS, NUMBERED, PAPER_STRATEGIES, SECTIONS
 from cautious.strategies import get_strategy, load_catalog
-
-PAPER_STRATEGIES = [
-    "direct-answer",
-    "step-by-step",
-    "explain-then-answer",
-    "recall-then-generate",
-    "recall-reason-generate",
-    "extract-generate",
-    "guess-and-check",
-]
 
 
 def test_catalog_has_the_papers_strategies_with_detailed_instructions():
     catalog = load_catalog()
+    assert list(catalog)[: len(PAPER_STRATEGIES)] == list(PAPER_STRATEGIES)  # the names the rest of cautious uses
     for name in PAPER_STRATEGIES:
         s = catalog[name]
         assert len(s.teacher_instruction) > 300, f"{name}: the teacher instruction should be detailed"
         assert "Final answer:" in s.teacher_instruction
         assert s.sections[-1] == "answer"
+
+
+def test_every_instruction_asks_for_the_labels_of_its_shape():
+    assert SECTIONS[-1] == "answer" and FINAL_ANSWER_PREFIX == "Final answer:"
+    for s in load_catalog().values():
+        for call in s.calls():
+            for section in call.sections:
+                for label in LABELS[section]:
+                    asked = f"{label} 1:" if section in NUMBERED else f"{label}:"
+                    assert asked in call.system, f"{s.name}/{call.name}: the instruction never shows {asked!r}"
 
 
 def test_multi_call_strategy_feeds_earlier_outputs_into_later_calls():

@@ -13,8 +13,9 @@ import re
 import string
 
 from cautious.records import Example
+from cautious.shapes import FINAL_ANSWER
 
-_FINAL = re.compile(r"final answer\s*(?:is)?\s*[:：]?\s*(.+)", re.IGNORECASE)
+_FINAL = re.compile(rf"{re.escape(FINAL_ANSWER)}\s*(?:is)?\s*[:：]?\s*(.+)", re.IGNORECASE)
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _LETTER = re.compile(r"^\(?([A-Z])\)?(?:[.):]|\s|$)")
 _YES = {"yes", "true", "y", "correct"}

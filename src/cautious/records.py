@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from cautious.shapes import FINAL_ANSWER_PREFIX
+
 SCHEMA_VERSION = 1
 #: `TeacherAnswer`'s own version. 2: a typed `status` and a `reason` replace the status that
 #: version 1 kept in prefixes of `error`; version-1 files are still read.
@@ -97,7 +99,7 @@ class Strategy(Record):
     description: str
     teacher_instruction: str
     sections: list[str]
-    answer_format: str = "Final answer: <answer>"
+    answer_format: str = f"{FINAL_ANSWER_PREFIX} <answer>"
     steps: list[StrategyStep] = Field(default_factory=list)
     response_template: str | None = None
     #: A one-line instruction naming the strategy (the full instruction's short form). A probe

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cautious.shapes import PAPER_STRATEGIES
+
 console = Console()
 
 
@@ -32,10 +34,7 @@ def register(app: typer.Typer) -> None:
     def select(
         probe: str = typer.Option(..., help="The probe model: `hf:PATH`, `openai:MODEL`, `lab`, ..."),
         tasks: str = typer.Option("lab", "--tasks", "-t", help="Comma-separated task names or paths; `lab` = every lab family."),
-        strategies: str = typer.Option(
-            "direct-answer,step-by-step,explain-then-answer,recall-then-generate,recall-reason-generate,extract-generate,guess-and-check",
-            help="Comma-separated candidate strategies.",
-        ),
+        strategies: str = typer.Option(",".join(PAPER_STRATEGIES), help="Comma-separated candidate strategies."),
         out: Path = typer.Option(..., "--out", "-o", help="Folder for strategy_map.yaml and scores.json."),
         split: str = typer.Option("dev", help="Split to measure on (never the test split you report)."),
         n: int = typer.Option(50, "-n", help="Examples per task."),

@@ -7,7 +7,7 @@ is the shape of what it writes.
 Two methods, tried in order:
 
 1. **shape** (exact): the section headers the strategies ask for and the lab solver writes
-   (`cautious.lab.render`) — `Step k:`, `Explanation:`, `Recall:`, `Reasoning:`, `Extract:`,
+   (`cautious.shapes`) — `Step k:`, `Explanation:`, `Recall:`, `Reasoning:`, `Extract:`,
    `Guess:`/`Check:`, `Final answer:` — at the start of a line. The sequence of sections
    (repeats collapsed, unheaded continuation lines ignored) is looked up among the catalog's
    `sections`; a match is that strategy, exactly (a shape cut off before its `Final answer:`
@@ -43,19 +43,22 @@ from collections import Counter
 from dataclasses import dataclass
 
 from cautious.records import Strategy
+from cautious.shapes import (
+    DIRECT_ANSWER,
+    EXPLAIN_THEN_ANSWER,
+    EXTRACT_GENERATE,
+    GUESS_AND_CHECK,
+    OTHER,
+    RECALL_REASON_GENERATE,
+    RECALL_THEN_GENERATE,
+    SECTIONS,
+    STEP_BY_STEP,
+    UNKNOWN,
+    header_pattern,
+)
 
-#: Line-start patterns of each response section, exactly as `cautious.lab.render` writes them.
-SECTION_HEADERS: dict[str, re.Pattern[str]] = {
-    "steps": re.compile(r"^\s*Step \d+\s*:"),
-    "explanation": re.compile(r"^\s*Explanation\s*:"),
-    "recall": re.compile(r"^\s*Recall\s*:"),
-    "reasoning": re.compile(r"^\s*Reasoning\s*:"),
-    "extract": re.compile(r"^\s*Extract\s*:"),
-    "guesses": re.compile(r"^\s*(?:Guess|Check)\s*:"),
-    "answer": re.compile(r"^\s*Final answer\s*:", re.IGNORECASE),
-}
-OTHER = "other"
-UNKNOWN = "unknown"  # empty output
+#: Line-start patterns of each response section (`cautious.shapes`).
+SECTION_HEADERS: dict[str, re.Pattern[str]] = {section: header_pattern(section) for section in SECTIONS}
 
 
 @dataclass(frozen=True)
@@ -156,21 +159,21 @@ def heuristic_strategy(output: str, input_text: str = "") -> str:
     lines = [ln for ln in body.splitlines() if ln.strip()]
     if not words:
         # Nothing but the answer is a direct answer; a long run of symbols is a broken output.
-        return "direct-answer" if len(output.strip()) <= 200 else OTHER
+        return DIRECT_ANSWER if len(output.strip()) <= 200 else OTHER
     if _GUESS.search(body) and _CHECK.search(body):
-        return "guess-and-check"
+        return GUESS_AND_CHECK
     if len(_ENUM_LINE.findall(body)) >= 2 or len(_ORDINAL.findall(body)) >= 2:
-        return "step-by-step"
+        return STEP_BY_STEP
     recall = _RECALL.search(body)
     if recall:
         after = body[recall.end():]
-        return "recall-reason-generate" if _INFER.search(after) else "recall-then-generate"
+        return RECALL_REASON_GENERATE if _INFER.search(after) else RECALL_THEN_GENERATE
     if _EXTRACT_CUE.search(body) or _copies_input(body, input_text):
-        return "extract-generate"
+        return EXTRACT_GENERATE
     if len(words) <= 12 and len(lines) <= 2:
-        return "direct-answer"
+        return DIRECT_ANSWER
     sentences = len(_SENTENCE_END.findall(body + " ")) or 1
-    return "explain-then-answer" if sentences <= 4 else OTHER
+    return EXPLAIN_THEN_ANSWER if sentences <= 4 else OTHER
 
 
 # ---- reporting helpers ----------------------------------------------------------------------

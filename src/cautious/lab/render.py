@@ -1,7 +1,7 @@
 """Turn a `Solution` into response text in a strategy's shape.
 
 The section headers are the response shapes that the strategy instructions ask a real
-teacher for (`cautious.strategies`), so lab answers and LLM answers look alike and the
+teacher for (`cautious.shapes`), so lab answers and LLM answers look alike and the
 evaluator can tell strategies apart by shape. Every response ends with the same parseable
 line, `Final answer: <answer>`.
 """
@@ -9,24 +9,22 @@ line, `Final answer: <answer>`.
 from __future__ import annotations
 
 from cautious.lab.base import Solution
-
-SECTIONS = ("explanation", "recall", "extract", "reasoning", "steps", "guesses", "answer")
-FINAL_ANSWER_PREFIX = "Final answer:"
+from cautious.shapes import CHECK, EXPLANATION, EXTRACT, FINAL_ANSWER_PREFIX, GUESS, REASONING, RECALL, SECTIONS, STEP
 
 
 def render_section(section: str, sol: Solution) -> str:
     if section == "steps":
-        return "\n".join(f"Step {i}: {line}" for i, line in enumerate(sol.steps, start=1))
+        return "\n".join(f"{STEP} {i}: {line}" for i, line in enumerate(sol.steps, start=1))
     if section == "explanation":
-        return f"Explanation: {sol.explanation}"
+        return f"{EXPLANATION}: {sol.explanation}"
     if section == "recall":
-        return "\n".join(f"Recall: {fact}" for fact in sol.recall)
+        return "\n".join(f"{RECALL}: {fact}" for fact in sol.recall)
     if section == "reasoning":
-        return "\n".join(f"Reasoning: {line}" for line in sol.reasoning)
+        return "\n".join(f"{REASONING}: {line}" for line in sol.reasoning)
     if section == "extract":
-        return "\n".join(f"Extract: {span}" for span in sol.extract)
+        return "\n".join(f"{EXTRACT}: {span}" for span in sol.extract)
     if section == "guesses":
-        return "\n".join(f"Guess: {g.value}\nCheck: {g.check} {'Correct.' if g.ok else 'Wrong.'}" for g in sol.guesses)
+        return "\n".join(f"{GUESS}: {g.value}\n{CHECK}: {g.check} {'Correct.' if g.ok else 'Wrong.'}" for g in sol.guesses)
     if section == "answer":
         return f"{FINAL_ANSWER_PREFIX} {sol.answer}"
     raise ValueError(f"unknown response section {section!r}; known: {', '.join(SECTIONS)}")

@@ -17,18 +17,19 @@ from cautious.lab.base import LabFamily, Problem
 from cautious.lab.render import render_response
 from cautious.models.base import ChatModel, Completion, SamplingParams, register_backend
 from cautious.records import Message, Strategy
+from cautious.shapes import DIRECT_ANSWER
 
 NOT_A_LAB_QUESTION = "I can only answer questions from the cautious lab task families."
 
 
 class LabTeacher(ChatModel):
-    def __init__(self, default_strategy: str = "direct-answer", strategies: dict[str, Strategy] | None = None) -> None:
+    def __init__(self, default_strategy: str = DIRECT_ANSWER, strategies: dict[str, Strategy] | None = None) -> None:
         from cautious.strategies import load_catalog
 
         catalog = strategies if strategies is not None else load_catalog()
         if default_strategy not in catalog:
             raise UserError(f"lab teacher: unknown default strategy {default_strategy!r}; valid: {', '.join(catalog)}")
-        self.name = "lab" if default_strategy == "direct-answer" else f"lab:{default_strategy}"
+        self.name = "lab" if default_strategy == DIRECT_ANSWER else f"lab:{default_strategy}"
         self.default_sections = catalog[default_strategy].sections
         # Each call's instruction text identifies the sections to write (multi-call steps included).
         self.sections_by_instruction: dict[str, list[str]] = {}
@@ -70,4 +71,4 @@ class LabTeacher(ChatModel):
 
 @register_backend("lab", hint="built in")
 def _lab(arg: str, strategies: dict[str, Strategy] | None = None) -> ChatModel:
-    return LabTeacher(arg or "direct-answer", strategies=strategies)
+    return LabTeacher(arg or DIRECT_ANSWER, strategies=strategies)

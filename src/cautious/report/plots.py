@@ -15,17 +15,13 @@ from typing import Any
 
 from cautious.errors import UserError
 from cautious.report.load import RunData
+from cautious.shapes import OTHER, PAPER_STRATEGIES, UNKNOWN
 
+#: One fixed colour per built-in strategy (in catalog order), then the detector's two non-strategies.
 STRATEGY_COLORS = {
-    "direct-answer": "#4c72b0",
-    "step-by-step": "#dd8452",
-    "explain-then-answer": "#55a868",
-    "recall-then-generate": "#c44e52",
-    "recall-reason-generate": "#8172b3",
-    "extract-generate": "#937860",
-    "guess-and-check": "#da8bc3",
-    "other": "#b0b0b0",
-    "unknown": "#e0e0e0",
+    **dict(zip(PAPER_STRATEGIES, ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3"], strict=True)),
+    OTHER: "#b0b0b0",
+    UNKNOWN: "#e0e0e0",
 }
 _EXTRA_COLORS = ["#8c8c8c", "#ccb974", "#64b5cd", "#2f4b7c", "#a05195", "#f95d6a"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p"]

@@ -15,16 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cautious.errors import UserError
-
-PAPER_STRATEGIES = [
-    "direct-answer",
-    "step-by-step",
-    "explain-then-answer",
-    "recall-then-generate",
-    "recall-reason-generate",
-    "extract-generate",
-    "guess-and-check",
-]
+from cautious.shapes import PAPER_STRATEGIES
 
 
 class _Strict(BaseModel):

@@ -17,9 +17,9 @@ from cautious.errors import UserError, unknown_name
 from cautious.jsonl import describe_validation_error
 from cautious.paths import read_text
 from cautious.records import Strategy
+from cautious.shapes import SECTIONS
 
 BUILTIN_PATH = Path(__file__).with_name("builtin.yaml")
-KNOWN_SECTIONS = ("explanation", "recall", "extract", "reasoning", "steps", "guesses", "answer")
 
 
 def load_strategy_file(path: str | Path, source: str | None = None) -> list[Strategy]:
@@ -45,11 +45,11 @@ def load_strategy_file(path: str | Path, source: str | None = None) -> list[Stra
             strategy = Strategy.model_validate({"source": source or str(path), **entry})
         except ValidationError as exc:
             raise UserError(f"{label}: {describe_validation_error(exc)}") from None
-        bad = [s for s in strategy.sections if s not in KNOWN_SECTIONS]
+        bad = [s for s in strategy.sections if s not in SECTIONS]
         for step in strategy.steps:
-            bad += [s for s in step.sections if s not in KNOWN_SECTIONS]
+            bad += [s for s in step.sections if s not in SECTIONS]
         if bad:
-            raise UserError(f"{label}: sections: unknown section {bad[0]!r}; known: {', '.join(KNOWN_SECTIONS)}")
+            raise UserError(f"{label}: sections: unknown section {bad[0]!r}; known: {', '.join(SECTIONS)}")
         if "answer" not in strategy.sections:
             raise UserError(f"{label}: sections: must end with `answer` so the final answer can be checked")
         out.append(strategy)
