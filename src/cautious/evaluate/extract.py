@@ -102,10 +102,6 @@ def extract_strict(text: str, example: Example | None = None) -> Extraction:
     return extract(text, example, "strict")
 
 
-def extract_flexible(text: str, example: Example) -> Extraction:
-    return extract(text, example, "flexible")
-
-
 def extract_regex(text: str, pattern: str | re.Pattern[str], group_select: int = 0) -> Extraction:
     """lm-evaluation-harness's `regex` filter: `findall`, take match `group_select` (0 = first,
     -1 = last), the first non-empty group of a multi-group pattern, stripped; None if no match."""
@@ -281,6 +277,6 @@ def text_flexible(text: str, example: Example) -> Extraction:
 
 
 __all__ = [
-    "Extraction", "VARIANTS", "canonical_number", "extract", "extract_flexible", "extract_regex",
+    "Extraction", "VARIANTS", "canonical_number", "extract", "extract_regex",
     "extract_strict", "register_extractor",
 ]

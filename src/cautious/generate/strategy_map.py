@@ -51,12 +51,3 @@ def read_strategy_map(spec: str, task_names: list[str], catalog: dict[str, Strat
             "(add it to --tasks, or remove it from the map)"
         )
     return out
-
-
-def write_strategy_map(path: str | Path, mapping: dict[str, str], header: str = "") -> None:
-    from cautious.jsonl import atomic_writer
-
-    with atomic_writer(path) as fh:
-        if header:
-            fh.write("".join(f"# {line}\n" for line in header.splitlines()))
-        yaml.safe_dump(dict(mapping), fh, sort_keys=False)

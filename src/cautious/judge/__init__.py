@@ -29,7 +29,7 @@ from cautious.judge.mt_bench import (
     answer_turns,
     parse_rating,
 )
-from cautious.judge.scoring import JUDGES, judge_examples, needs_judge
+from cautious.judge.scoring import JUDGES, judge_examples
 
 __all__ = [
     "JUDGES",
@@ -44,7 +44,6 @@ __all__ = [
     "answer_turns",
     "judge_examples",
     "load_judge_model",
-    "needs_judge",
     "parse_rating",
     "parse_verdict",
     "summarize",

@@ -19,10 +19,6 @@ from cautious.records import Example
 JUDGES: dict[str, type[Judge]] = {"hallucination": HallucinationJudge, "mt_bench": MTBenchJudge}
 
 
-def needs_judge(example: Example) -> bool:
-    return example.metric == "judge"
-
-
 def judge_examples(
     examples: list[Example],
     outputs: dict[str, str | list[str]],
