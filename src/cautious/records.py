@@ -173,6 +173,8 @@ def upgrade_answer(obj: dict[str, Any]) -> dict[str, Any]:
     Version 1 kept the status in `error`: it becomes `status` and `reason`. Version 2 still
     writes `error` (derived, for readers of version 1); it must agree with `status` and
     `reason` and is dropped, so a hand edit of one of them cannot silently disagree."""
+    if "error" not in obj and obj.get("schema_version") != 1:
+        return obj  # built in code: nothing to upgrade
     obj = dict(obj)
     if obj.get("schema_version") == 1:
         obj["schema_version"] = ANSWER_SCHEMA_VERSION
