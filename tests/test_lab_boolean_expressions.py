@@ -1,4 +1,7 @@
-"""The boolean_expressions lab family: the solver and every rewrite step against Python's eval."""
+"""The boolean_expressions lab family: the solver and every rewrite step against Python's eval.
+
+The contract every family keeps (determinism, splits, round trip, shapes, knobs) is checked
+in `test_lab_families.py`."""
 
 from __future__ import annotations
 
@@ -6,14 +9,9 @@ import random
 
 import pytest
 
-from cautious.errors import UserError
-from cautious.lab import families
 from cautious.lab.boolean_expressions import BooleanExpressions, nesting
-from cautious.lab.render import render_response
 
 FAMILY = BooleanExpressions()
-SHAPES = [["answer"], ["steps", "answer"], ["explanation", "answer"], ["recall", "answer"],
-          ["recall", "reasoning", "answer"], ["extract", "answer"], ["guesses", "answer"]]
 
 
 def problems(n: int, seed: int = 0, **knobs) -> list[dict]:
@@ -26,27 +24,14 @@ def py(expr: str) -> str:
     return str(eval(expr, {"__builtins__": {}}))  # the tokens are Python syntax by design
 
 
-def test_registered_as_text_family():
-    assert families()["boolean_expressions"].answer_type == "text"
-
-
-def test_deterministic_per_seed():
-    first = FAMILY.examples("train", 50, seed=3)
-    assert first == FAMILY.examples("train", 50, seed=3)
-    assert [e.input for e in first] != [e.input for e in FAMILY.examples("train", 50, seed=4)]
-
-
-def test_splits_are_large_and_disjoint():
-    train = {e.input for e in FAMILY.examples("train", 3000)}
-    dev = {e.input for e in FAMILY.examples("dev", 300)}
-    test = {e.input for e in FAMILY.examples("test", 300)}
-    assert (len(train), len(dev), len(test)) == (3000, 300, 300)
-    assert not (train & dev or train & test or dev & test)
+def test_both_truth_values_are_asked():
     assert {e.target for e in FAMILY.examples("test", 300)} == {"True", "False"}
 
 
 @pytest.mark.parametrize("depth,operands", [(2, 4), (0, 3), (1, 2), (3, 6), (2, 1), (4, 5)])
 def test_solver_matches_python_eval(depth, operands):
+    """At every nesting depth: the parser reads back what was written, the knobs set the
+    shape exactly, and the answer is Python's."""
     for p in problems(400, seed=depth * 10 + operands, depth=depth, operands=operands):
         assert FAMILY.parse(FAMILY.render(p)) == p
         assert nesting(p["expr"].split()) == max(0, min(depth, operands - 2))
@@ -69,13 +54,6 @@ def test_each_step_is_one_sound_rewrite():
         assert previous == sol.answer
 
 
-def test_every_strategy_ends_with_the_gold_answer():
-    for p in problems(300, seed=1):
-        sol = FAMILY.solve(p)
-        for shape in SHAPES:
-            assert render_response(shape, sol).endswith(f"Final answer: {py(p['expr'])}")
-
-
 def test_material_is_specific_to_the_problem():
     for p in problems(300, seed=2):
         sol = FAMILY.solve(p)
@@ -85,7 +63,6 @@ def test_material_is_specific_to_the_problem():
                 span, value = line.split(": ", 1)[1].rsplit(" is ", 1)
                 assert py(span) + "." == value
         assert [g.value for g in sol.guesses] == ["True", "False"][: ["True", "False"].index(sol.answer) + 1]
-        assert sol.guesses[-1].ok and not any(g.ok for g in sol.guesses[:-1])
 
 
 def test_hand_written_inputs():
@@ -102,10 +79,8 @@ def test_hand_written_inputs():
         assert p is not None and FAMILY.solve(p).answer == gold == py(p["expr"])
 
 
-def test_parse_rejects_other_text():
+def test_parse_rejects_near_misses():
     for bad in [
-        "What is 687 + 219?",
-        "Which number is larger: 48213 or 48123?",
         "Evaluate: True and",
         "Evaluate: ( True and False",
         "Evaluate: True False",
@@ -116,13 +91,3 @@ def test_parse_rejects_other_text():
         "Evaluate: ( )",
     ]:
         assert FAMILY.parse(bad) is None, bad
-    rng = random.Random(0)
-    for name, other in families().items():
-        if name != FAMILY.name:
-            for _ in range(20):
-                assert FAMILY.parse(other.render(other.sample(rng, **other.knobs))) is None, name
-
-
-def test_bad_knobs_are_user_errors():
-    with pytest.raises(UserError):
-        FAMILY.examples("train", 1, operands=0)

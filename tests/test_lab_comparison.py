@@ -1,4 +1,7 @@
-"""The comparison lab family: sampling, parsing, and the solver against int comparison."""
+"""The comparison lab family: sampling, parsing, and the solver against int comparison.
+
+The contract every family keeps (determinism, splits, round trip, shapes, knobs) is checked
+in `test_lab_families.py`."""
 
 from __future__ import annotations
 
@@ -6,14 +9,9 @@ import random
 
 import pytest
 
-from cautious.errors import UserError
-from cautious.lab import families
 from cautious.lab.comparison import Comparison
-from cautious.lab.render import render_response
 
 FAMILY = Comparison()
-SHAPES = [["answer"], ["steps", "answer"], ["explanation", "answer"], ["recall", "answer"],
-          ["recall", "reasoning", "answer"], ["extract", "answer"], ["guesses", "answer"]]
 
 
 def problems(n: int, seed: int = 0, **knobs) -> list[dict]:
@@ -27,24 +25,9 @@ def shared_prefix(a: str, b: str) -> int:
     return next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
 
 
-def test_registered_as_choice_family():
-    assert families()["comparison"].answer_type == "choice"
-    assert FAMILY.expected_strategy == "direct-answer"
-
-
-def test_deterministic_per_seed():
-    first = FAMILY.examples("train", 50, seed=3)
-    assert first == FAMILY.examples("train", 50, seed=3)
-    assert [e.input for e in first] != [e.input for e in FAMILY.examples("train", 50, seed=4)]
-
-
-def test_splits_are_large_and_disjoint():
-    train = {e.input for e in FAMILY.examples("train", 3000)}
-    dev = {e.input for e in FAMILY.examples("dev", 300)}
+def test_the_larger_number_comes_first_about_half_the_time():
+    """So position is no shortcut."""
     test = FAMILY.examples("test", 300)
-    assert (len(train), len(dev), len({e.input for e in test})) == (3000, 300, 300)
-    assert not (train & dev or train & {e.input for e in test} or dev & {e.input for e in test})
-    # The larger number is shown first about half the time, so position is no shortcut.
     assert 100 < sum(e.label == 0 for e in test) < 200
 
 
@@ -70,21 +53,12 @@ def test_equal_prefix_knob_controls_shared_prefixes():
     assert all(shared_prefix(p["a"], p["b"]) > 0 for p in problems(300, seed=6, equal_prefix=1.0))
 
 
-def test_every_strategy_ends_with_the_gold_answer():
-    for p in problems(300, seed=1):
-        sol = FAMILY.solve(p)
-        gold = str(max(int(p["a"]), int(p["b"])))
-        for shape in SHAPES:
-            assert render_response(shape, sol).endswith(f"Final answer: {gold}")
-
-
 def test_material_is_specific_to_the_problem():
     for p in problems(300, seed=2):
         sol, k = FAMILY.solve(p), shared_prefix(p["a"], p["b"])
         assert sol.extract == [p["a"], p["b"]]
         assert sol.steps[k][0] == p["a"][k] and sol.steps[k][-1] == p["b"][k] and sol.steps[k][1] in "<>"
         assert [g.value for g in sol.guesses] == ([p["a"]] if sol.answer == p["a"] else [p["a"], p["b"]])
-        assert sol.guesses[-1].ok and not any(g.ok for g in sol.guesses[:-1])
 
 
 def test_parsed_numbers_of_different_lengths_are_answered():
@@ -92,26 +66,12 @@ def test_parsed_numbers_of_different_lengths_are_answered():
     assert p == {"a": "999", "b": "1000"} and FAMILY.solve(p).answer == "1000"
 
 
-def test_parse_rejects_other_text():
+def test_parse_rejects_near_misses():
     for bad in [
-        "What is 687 + 219?",
         "Which number is larger: 48213 or 48213?",
         "Which number is larger: 04821 or 48123?",
         "Which number is larger: 48213 or 48123",
         "Which number is smaller: 48213 or 48123?",
         "Which number is larger: -5 or 3?",
-        "Evaluate: not ( True and False ) or False",
     ]:
         assert FAMILY.parse(bad) is None, bad
-    rng = random.Random(0)
-    for name, other in families().items():
-        if name != FAMILY.name:
-            for _ in range(20):
-                assert FAMILY.parse(other.render(other.sample(rng, **other.knobs))) is None, name
-
-
-def test_bad_knobs_are_user_errors():
-    with pytest.raises(UserError):
-        FAMILY.examples("train", 1, digits=0)
-    with pytest.raises(UserError):
-        FAMILY.examples("train", 1, equal_prefix=1.5)

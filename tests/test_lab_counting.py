@@ -1,4 +1,7 @@
-"""counting: the tally is right, and each response shape carries the walk, the matches or the check."""
+"""counting: the tally is right, and each response shape carries the walk, the matches or the check.
+
+The contract every family keeps (determinism, splits, round trip, shapes, knobs) is checked
+in `test_lab_families.py`."""
 
 from __future__ import annotations
 
@@ -7,15 +10,10 @@ import re
 
 import pytest
 
-from cautious.lab.arithmetic import Arithmetic
 from cautious.lab.counting import CATEGORIES, Counting
-from cautious.lab.kb_recall import KbRecall
-from cautious.lab.kv_lookup import KvLookup
 from cautious.lab.render import render_response
 
 FAMILY = Counting()
-SHAPES = [["answer"], ["steps", "answer"], ["explanation", "answer"], ["recall", "answer"],
-          ["recall", "reasoning", "answer"], ["extract", "answer"], ["guesses", "answer"]]
 
 
 @pytest.fixture(scope="module")
@@ -29,20 +27,10 @@ def test_vocabularies_are_disjoint_single_words() -> None:
     assert len(words) == len(set(words)) and all(re.fullmatch(r"[a-z]+", w) for w in words)
 
 
-def test_determinism_and_disjoint_splits() -> None:
-    a = FAMILY.examples("train", 50, seed=3)
-    assert [e.model_dump() for e in a] == [e.model_dump() for e in FAMILY.examples("train", 50, seed=3)]
-    assert [e.input for e in a] != [e.input for e in FAMILY.examples("train", 50, seed=4)]
-    splits = {s: {e.input for e in FAMILY.examples(s, n)} for s, n in [("train", 3000), ("dev", 300), ("test", 300)]}
-    assert [len(v) for v in splits.values()] == [3000, 300, 300]
-    assert not (splits["train"] & splits["dev"]) and not (splits["train"] & splits["test"]) and not (splits["dev"] & splits["test"])
-
-
-def test_round_trip_and_solver(problems: list[dict]) -> None:
+def test_solver_matches_a_direct_count(problems: list[dict]) -> None:
     counts = set()
     for p in problems:
         text = FAMILY.render(p)
-        assert FAMILY.parse(text) == p
         m = re.fullmatch(r"How many (.+) are in this list: (.+)\?", text)
         assert m
         listed = m.group(2).split(", ")
@@ -61,10 +49,6 @@ def test_round_trip_and_solver(problems: list[dict]) -> None:
         assert len(sol.recall) == len(categories), "one recalled membership line per category present"
         assert all(w in "\n".join(sol.recall) for w in listed)
         assert len(sol.guesses) == 2 and sol.guesses[0].value != sol.answer
-        assert all([sol.explanation]) and all(s.strip() for s in sol.steps + sol.recall + sol.reasoning)
-        for shape in SHAPES:
-            response = render_response(shape, sol)
-            assert response.endswith(f"Final answer: {sol.answer}") and response.count("Final answer:") == 1
     assert counts == set(range(1, FAMILY.knobs["max_count"] + 1))
 
 
@@ -76,11 +60,7 @@ def test_zero_count_is_solved() -> None:
     assert render_response(["steps", "answer"], sol).endswith("Final answer: 0")
 
 
-def test_parse_rejects_other_text() -> None:
-    rng = random.Random(1)
-    others = [Arithmetic(), KvLookup(), KbRecall()]
-    texts = [f.render(f.sample(rng, **f.knobs)) for f in others for _ in range(100)]
-    texts += ["What is 687 + 219?", "Evaluate: not ( True and False ) is", "Which number is larger: 0.9 or 0.11?",
-              "Alice, Bob, and Claire are playing a game.", "How many fruits are in this list: apple, sofa, zebra?",
-              "How many birds are in this list: apple, sofa?", "How many fruits are in this list: apple,pear?", ""]
+def test_parse_rejects_near_misses() -> None:
+    texts = ["How many fruits are in this list: apple, sofa, zebra?", "How many birds are in this list: apple, sofa?",
+             "How many fruits are in this list: apple,pear?"]
     assert all(FAMILY.parse(t) is None for t in texts)

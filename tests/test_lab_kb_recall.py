@@ -1,20 +1,16 @@
-"""kb_recall: a fixed, learnable KB; every question maps back to its person and relation; recall is verbatim corpus."""
+"""kb_recall: a fixed, learnable KB; every question maps back to its person and relation; recall is verbatim corpus.
+
+The contract every family keeps (determinism, splits — here by (person, relation), so a test
+question is never a rewording of a training one — round trip, shapes, knobs) is checked in
+`test_lab_families.py`."""
 
 from __future__ import annotations
 
-import random
 import re
 
-from cautious.lab import families
-from cautious.lab.arithmetic import Arithmetic
-from cautious.lab.counting import Counting
 from cautious.lab.kb_recall import _QUESTION_RES, KB, KNOWLEDGE, RELATIONS, KbRecall
-from cautious.lab.kv_lookup import KvLookup
-from cautious.lab.render import render_response
 
 FAMILY = KbRecall()
-SHAPES = [["answer"], ["steps", "answer"], ["explanation", "answer"], ["recall", "answer"],
-          ["recall", "reasoning", "answer"], ["extract", "answer"], ["guesses", "answer"]]
 ALL = [{"person": p, "relation": r, "template": t} for p in KNOWLEDGE.people for r in RELATIONS for t in range(len(RELATIONS[r][2]))]
 
 
@@ -71,40 +67,17 @@ def test_every_question_round_trips_and_is_solved() -> None:
         assert len(sol.steps) == len(sol.recall) + 1 and all(f in step for f, step in zip(sol.recall, sol.steps))
         assert sol.reasoning[-1].endswith(f" {sol.answer}.") and sol.explanation
         assert len(sol.guesses) == 2 and sol.guesses[0].value not in (sol.answer, p["person"])
-        for shape in SHAPES:
-            response = render_response(shape, sol)
-            assert response.endswith(f"Final answer: {sol.answer}") and response.count("Final answer:") == 1
     assert len(texts) == len(ALL)
 
 
-def test_determinism_and_disjoint_splits() -> None:
-    a = FAMILY.examples("train", 50, seed=3)
-    assert [e.model_dump() for e in a] == [e.model_dump() for e in FAMILY.examples("train", 50, seed=3)]
-    assert [e.input for e in a] != [e.input for e in FAMILY.examples("train", 50, seed=4)]
-    splits = {s: {e.input for e in FAMILY.examples(s, n)} for s, n in [("train", 3000), ("dev", 300), ("test", 300)]}
-    assert [len(v) for v in splits.values()] == [3000, 300, 300]
-    assert not (splits["train"] & splits["dev"]) and not (splits["train"] & splits["test"]) and not (splits["dev"] & splits["test"])
+def test_two_hop_fraction_sets_the_mix_of_questions() -> None:
     hops = [len(RELATIONS[e.meta["problem"]["relation"]][0]) for e in FAMILY.examples("dev", 300)]
     assert 0.35 < hops.count(2) / len(hops) < 0.65
     one_hop = FAMILY.examples("dev", 50, two_hop_fraction=0.0)
     assert all(len(RELATIONS[e.meta["problem"]["relation"]][0]) == 1 for e in one_hop)
 
 
-def test_parse_rejects_other_text() -> None:
-    rng = random.Random(1)
-    others = [Arithmetic(), Counting(), KvLookup()]
-    texts = [f.render(f.sample(rng, **f.knobs)) for f in others for _ in range(100)]
-    texts += ["What is 687 + 219?", "Evaluate: not ( True and False ) is", "Which number is larger: 0.9 or 0.11?",
-              "Alice, Bob, and Claire are playing a game.", "What is Ilva Marren's job?",
-              FAMILY.render(ALL[0]).rstrip("?"), FAMILY.render(ALL[0]) + "\nWhat is 1 + 1?", ""]
+def test_parse_rejects_near_misses() -> None:
+    texts = ["What is Ilva Marren's job?", FAMILY.render(ALL[0]).rstrip("?"), FAMILY.render(ALL[0]) + "\nWhat is 1 + 1?"]
     assert all(FAMILY.parse(t) is None for t in texts)
 
-
-def test_test_questions_are_never_rewordings_of_training_questions():
-    """Splits go by (person, relation), so a held-out question needs the facts, not memory of a paraphrase."""
-    family = families()["kb_recall"]
-    keys = {
-        split: {family.split_key(e.meta["problem"]) for e in family.examples(split, 300, seed=0)}
-        for split in ("train", "dev", "test")
-    }
-    assert not keys["train"] & keys["test"] and not keys["train"] & keys["dev"] and not keys["dev"] & keys["test"]

@@ -1,4 +1,7 @@
-"""kv_lookup: the passage answers the question exactly once, and every response shape says so."""
+"""kv_lookup: the passage answers the question exactly once, and an independent lookup agrees with the solver.
+
+The contract every family keeps (determinism, splits, round trip, shapes, knobs) is checked
+in `test_lab_families.py`."""
 
 from __future__ import annotations
 
@@ -7,15 +10,9 @@ import re
 
 import pytest
 
-from cautious.lab.arithmetic import Arithmetic
-from cautious.lab.counting import Counting
-from cautious.lab.kb_recall import KbRecall
 from cautious.lab.kv_lookup import KvLookup
-from cautious.lab.render import render_response
 
 FAMILY = KvLookup()
-SHAPES = [["answer"], ["steps", "answer"], ["explanation", "answer"], ["recall", "answer"],
-          ["recall", "reasoning", "answer"], ["extract", "answer"], ["guesses", "answer"]]
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +31,6 @@ def _lookup(text: str) -> str:
     return re.findall(r"\w+", hits[0])[-1]
 
 
-def test_determinism_and_disjoint_splits() -> None:
-    a = FAMILY.examples("train", 50, seed=3)
-    assert [e.model_dump() for e in a] == [e.model_dump() for e in FAMILY.examples("train", 50, seed=3)]
-    assert [e.input for e in a] != [e.input for e in FAMILY.examples("train", 50, seed=4)]
-    splits = {s: {e.input for e in FAMILY.examples(s, n)} for s, n in [("train", 3000), ("dev", 300), ("test", 300)]}
-    assert [len(v) for v in splits.values()] == [3000, 300, 300]
-    assert not (splits["train"] & splits["dev"]) and not (splits["train"] & splits["test"]) and not (splits["dev"] & splits["test"])
-
-
 def test_sample_shape(problems: list[dict]) -> None:
     for p in problems:
         recs = p["records"]
@@ -55,29 +43,19 @@ def test_sample_shape(problems: list[dict]) -> None:
     assert all(any(k == p["key"] and a != p["attr"] for k, a, _, _ in p["records"]) for p in problems)
 
 
-def test_round_trip_and_solver(problems: list[dict]) -> None:
+def test_solver_matches_an_independent_lookup(problems: list[dict]) -> None:
     for p in problems:
         text = FAMILY.render(p)
-        assert FAMILY.parse(text) == p
         sol = FAMILY.solve(p)
         assert sol.answer == _lookup(text)
         assert sol.extract == [ln for ln in text.split("\n") if ln.endswith(f" {sol.answer}.")]
         assert all(ln in text.split("\n") for ln in sol.extract)
         assert len(sol.guesses) == 2 and not sol.guesses[0].ok and sol.guesses[0].value != sol.answer
         assert re.search(rf"\b{sol.guesses[0].value}\.$", text, re.M), "the wrong guess is a value from the passage"
-        assert all([sol.steps, sol.explanation, sol.recall, sol.reasoning]) and all(s.strip() for s in sol.steps + sol.recall + sol.reasoning)
-        for shape in SHAPES:
-            response = render_response(shape, sol)
-            assert response.endswith(f"Final answer: {sol.answer}") and response.count("Final answer:") == 1
 
 
-def test_parse_rejects_other_text() -> None:
-    rng = random.Random(1)
-    others = [Arithmetic(), Counting(), KbRecall()]
-    texts = [f.render(f.sample(rng, **f.knobs)) for f in others for _ in range(100)]
-    texts += ["What is 687 + 219?", "Evaluate: not ( True and False ) is", "Which number is larger: 0.9 or 0.11?",
-              "Alice, Bob, and Claire are playing a game.", "Question: What is the code of Velor?", ""]
-    assert all(FAMILY.parse(t) is None for t in texts)
+def test_parse_needs_exactly_one_answer_in_the_passage() -> None:
+    assert FAMILY.parse("Question: What is the code of Velor?") is None
     good = "The code of Velor is 4821.\nVelan's code is 4822.\nQuestion: What is the code of Velor?"
     assert FAMILY.parse(good) is not None and FAMILY.solve(FAMILY.parse(good)).answer == "4821"
     assert FAMILY.parse(good.replace("Velan", "Velor")) is None, "two answers: not a question of this family"

@@ -1,4 +1,7 @@
-"""The shuffled_objects lab family: sampling, parsing, and the solver against a simulation."""
+"""The shuffled_objects lab family: sampling, parsing, and the solver against a simulation.
+
+The contract every family keeps (determinism, splits, round trip, shapes, knobs) is checked
+in `test_lab_families.py`."""
 
 from __future__ import annotations
 
@@ -6,14 +9,9 @@ import random
 
 import pytest
 
-from cautious.errors import UserError
-from cautious.lab import families
-from cautious.lab.render import render_response
 from cautious.lab.shuffled_objects import ShuffledObjects
 
 FAMILY = ShuffledObjects()
-SHAPES = [["answer"], ["steps", "answer"], ["explanation", "answer"], ["recall", "answer"],
-          ["recall", "reasoning", "answer"], ["extract", "answer"], ["guesses", "answer"]]
 
 
 def problems(n: int, seed: int = 0, **knobs) -> list[dict]:
@@ -33,24 +31,6 @@ def simulate(p: dict) -> str:
     return item
 
 
-def test_registered_as_choice_family():
-    assert families()["shuffled_objects"].answer_type == "choice"
-
-
-def test_deterministic_per_seed():
-    first = FAMILY.examples("train", 50, seed=3)
-    assert first == FAMILY.examples("train", 50, seed=3)
-    assert [e.input for e in first] != [e.input for e in FAMILY.examples("train", 50, seed=4)]
-
-
-def test_splits_are_large_and_disjoint():
-    train = {e.input for e in FAMILY.examples("train", 3000)}
-    dev = {e.input for e in FAMILY.examples("dev", 300)}
-    test = {e.input for e in FAMILY.examples("test", 300)}
-    assert (len(train), len(dev), len(test)) == (3000, 300, 300)
-    assert not (train & dev or train & test or dev & test)
-
-
 def test_examples_carry_choices_and_label():
     for ex in FAMILY.examples("dev", 100):
         p = ex.meta["problem"]
@@ -68,13 +48,6 @@ def test_round_trip_and_solver_match_simulation(knobs):
         assert len(sol.steps) == len(p["swaps"]) + 2
 
 
-def test_every_strategy_ends_with_the_gold_answer():
-    for p in problems(300, seed=1):
-        sol = FAMILY.solve(p)
-        for shape in SHAPES:
-            assert render_response(shape, sol).endswith(f"Final answer: {simulate(p)}")
-
-
 def test_material_is_specific_to_the_problem():
     for p in problems(300, seed=2):
         text, sol = FAMILY.render(p), FAMILY.solve(p)
@@ -83,19 +56,15 @@ def test_material_is_specific_to_the_problem():
         assert p["ask"] in sol.explanation and sol.reasoning[-1].endswith(f"so {p['ask']} ends with it.")
         # Guesses walk the options in order, stopping at the first correct one.
         assert [g.value for g in sol.guesses] == p["items"][: p["items"].index(sol.answer) + 1]
-        assert [g.ok for g in sol.guesses] == [False] * (len(sol.guesses) - 1) + [True]
 
 
-def test_parse_rejects_other_text():
+def test_parse_rejects_near_misses():
     p = problems(1)[0]
     text = FAMILY.render(p)
     first, second = p["items"][:2]
     swapped_options = text.replace(f"(A) {first} (B) {second}", f"(A) {second} (B) {first}")
     assert swapped_options != text
     for bad in [
-        "What is 687 + 219?",
-        "Which number is larger: 48213 or 48123?",
-        "Evaluate: not ( True and False ) or False",
         text.replace("At the end", "In the end"),
         text.replace(" swap their items.", " trade their items.", 1),
         swapped_options,  # options out of order
@@ -105,15 +74,3 @@ def test_parse_rejects_other_text():
         "At the end, what does Alice have? Options: (A) red ball (B) blue ball",
     ]:
         assert FAMILY.parse(bad) is None, bad
-    rng = random.Random(0)
-    for name, other in families().items():
-        if name != FAMILY.name:
-            for _ in range(20):
-                assert FAMILY.parse(other.render(other.sample(rng, **other.knobs))) is None, name
-
-
-def test_bad_knobs_are_user_errors():
-    with pytest.raises(UserError):
-        FAMILY.examples("train", 1, people=1)
-    with pytest.raises(UserError):
-        FAMILY.examples("train", 1, swaps=0)

@@ -1,7 +1,6 @@
 """The solver-backed lab teacher: every family × every strategy, right by construction.
 
-Also the generic family contract (determinism per seed, disjoint splits, at least seven
-families) so a new family gets these guarantees checked without writing them again.
+The contract of the families themselves is `test_lab_families.py`.
 """
 
 from __future__ import annotations
@@ -20,22 +19,6 @@ FAMILIES = sorted(families())
 CATALOG = load_catalog()
 PARAMS = SamplingParams()
 N_EXAMPLES = 500  # × 8 strategies = 4,000 checked answers per family
-
-
-def test_the_lab_has_at_least_seven_families():
-    assert len(FAMILIES) >= 7
-    assert {"arithmetic", "shuffled_objects", "boolean_expressions", "kv_lookup", "counting", "comparison", "kb_recall"} <= set(FAMILIES)
-
-
-@pytest.mark.parametrize("name", FAMILIES)
-def test_family_is_deterministic_per_seed_and_splits_are_disjoint(name):
-    family = families()[name]
-    a = family.examples("train", 50, seed=3)
-    assert a == family.examples("train", 50, seed=3)
-    assert [e.input for e in a] != [e.input for e in family.examples("train", 50, seed=4)]
-    inputs = {split: {e.input for e in family.examples(split, 100, seed=0)} for split in ("train", "dev", "test")}
-    assert len(inputs["train"]) == 100
-    assert not inputs["train"] & inputs["dev"] and not inputs["train"] & inputs["test"] and not inputs["dev"] & inputs["test"]
 
 
 @pytest.mark.parametrize("name", FAMILIES)
@@ -114,7 +97,7 @@ def test_the_teacher_answers_a_strategy_card_in_that_strategy_shape():
     assert out == "Step 1: 4+7=11, 1\nStep 2: 5+2+1=8, 81\nStep 3: 3+6=9, 981\nFinal answer: 981"
 
 
-def test_the_elementary_facts_are_the_ones_the_steps_use_and_hold_no_question():
+def test_the_elementary_facts_are_the_ones_the_steps_use():
     fams = families()
     table = set(fams["arithmetic"].corpus())
     assert len(table) == 420 and {"4+8=12", "5+2+1=8", "2<8", "12-8=4", "1<10", "11-10=1"} <= table
@@ -124,8 +107,6 @@ def test_the_elementary_facts_are_the_ones_the_steps_use_and_hold_no_question():
             assert all(fact in table for fact in line.split(": ", 1)[1].split(", ")[:-1])
     assert set(fams["comparison"].corpus()) >= {"7>3", "3<7", "5=5"}
     assert "pear is a fruit." in fams["counting"].corpus()
-    questions = {ex.input for f in ("arithmetic", "comparison", "counting") for ex in fams[f].examples("test", 50)}
-    assert not questions & {line for f in ("arithmetic", "comparison", "counting") for line in fams[f].corpus()}
 
 
 def _step_by_step_answer(question: str) -> str:
