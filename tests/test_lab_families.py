@@ -21,8 +21,9 @@ from cautious.evaluate.detect import StrategyDetector
 from cautious.evaluate.extract import extract
 from cautious.lab import LabTask, families
 from cautious.lab.base import with_knobs
-from cautious.lab.render import FINAL_ANSWER_PREFIX, render_response
+from cautious.lab.render import render_response
 from cautious.records import Example
+from cautious.shapes import FINAL_ANSWER_PREFIX
 from cautious.strategies import load_catalog
 from cautious.tasks import get_task
 from cautious.tasks.base import SPLITS, content_id
