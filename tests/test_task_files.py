@@ -9,9 +9,9 @@ import pytest
 
 from cautious.errors import UserError
 from cautious.tasks import get_task
-from cautious.tasks.base import split_of
+from cautious.tasks.base import split_of, tasks_from_path
 from cautious.tasks.bigbench import format_prompt
-from cautious.tasks.files import FileTask, infer_answer_type, tasks_from_path, unique_ids
+from cautious.tasks.files import FileTask, infer_answer_type, unique_ids
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BB = FIXTURES / "bigbench"

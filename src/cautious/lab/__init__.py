@@ -1,17 +1,38 @@
 """The built-in lab: seeded reasoning task families with exact solvers.
 
-Importing this package registers every family as a task (group `lab`).
+`FAMILIES` names every family; the task registry (`cautious.tasks`) makes each one a task of
+group `lab`, and the lab teacher (`cautious.models.lab`) answers for all of them. A user family
+joins with `register_family(MyFamily)`.
 """
 
-from cautious.lab.base import Guess, LabFamily, LabTask, Solution, families, register_family
+from cautious.lab.arithmetic import Arithmetic
+from cautious.lab.base import Guess, LabFamily, LabTask, Solution
+from cautious.lab.boolean_expressions import BooleanExpressions
+from cautious.lab.comparison import Comparison
+from cautious.lab.counting import Counting
+from cautious.lab.kb_recall import KbRecall
+from cautious.lab.kv_lookup import KvLookup
+from cautious.lab.shuffled_objects import ShuffledObjects
+from cautious.registry import Registry
 
-# Each module registers its family on import; the order here is the order users see.
-from cautious.lab import arithmetic  # noqa: F401,E402
-from cautious.lab import kv_lookup  # noqa: F401,E402
-from cautious.lab import counting  # noqa: F401,E402
-from cautious.lab import kb_recall  # noqa: F401,E402
-from cautious.lab import shuffled_objects  # noqa: F401,E402
-from cautious.lab import boolean_expressions  # noqa: F401,E402
-from cautious.lab import comparison  # noqa: F401,E402
+FAMILIES: Registry[LabFamily] = Registry("lab family")
 
-__all__ = ["Guess", "LabFamily", "LabTask", "Solution", "families", "register_family"]
+
+def register_family(family_cls: type[LabFamily]) -> type[LabFamily]:
+    """Make the family a lab task and known to the lab teacher (usable as a class decorator)."""
+    family = family_cls()
+    FAMILIES.register(family.name, family)
+    return family_cls
+
+
+# The built-in families, in the order users see them.
+for _family in (Arithmetic, KvLookup, Counting, KbRecall, ShuffledObjects, BooleanExpressions, Comparison):
+    register_family(_family)
+
+
+def families() -> dict[str, LabFamily]:
+    """Every lab family by name, in registration order."""
+    return dict(FAMILIES.items())
+
+
+__all__ = ["FAMILIES", "Guess", "LabFamily", "LabTask", "Solution", "families", "register_family"]

@@ -11,7 +11,7 @@ import random
 import re
 from typing import Any
 
-from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
+from cautious.lab.base import Guess, LabFamily, Problem, Solution
 
 _QUESTION = re.compile(r"^What is (\d+) ([+-]) (\d+)\?$")
 
@@ -65,7 +65,6 @@ def column_steps(a: int, b: int, op: str) -> list[str]:
     return steps
 
 
-@register_family
 class Arithmetic(LabFamily):
     name = "arithmetic"
     description = "Multi-digit addition and subtraction (column method with carries and borrows)."

@@ -19,7 +19,7 @@ from typing import Any
 
 from cautious.errors import UserError
 from cautious.records import AnswerType, Example
-from cautious.tasks.base import SPLITS, Task, content_id, register_task, split_of
+from cautious.task import SPLITS, Task, content_id, split_of
 
 Problem = dict[str, Any]
 
@@ -142,9 +142,6 @@ class LabFamily(ABC):
         return out
 
 
-_FAMILIES: dict[str, LabFamily] = {}
-
-
 class LabTask(Task):
     """A lab family exposed as a task (the registry's view of it)."""
 
@@ -186,17 +183,3 @@ def with_knobs(tasks: list[Task], knobs: dict[str, dict[str, Any]], where: str =
         except Exception as exc:  # noqa: BLE001 - a knob value the sampler cannot use is the user's
             raise UserError(f"{where}.{name}: cannot sample with {settings} ({type(exc).__name__}: {exc})") from None
     return [LabTask(t.family, **{**t.knobs, **knobs[t.name]}) if t.name in knobs else t for t in tasks]
-
-
-def register_family(family_cls: type[LabFamily]) -> type[LabFamily]:
-    """Class decorator: make the family a lab task and known to the lab teacher."""
-    family = family_cls()
-    _FAMILIES[family.name] = family
-    register_task(family.name, group="lab", description=family.description)(lambda: LabTask(family))
-    return family_cls
-
-
-def families() -> dict[str, LabFamily]:
-    import cautious.lab  # noqa: F401  (registers the built-in families)
-
-    return dict(_FAMILIES)

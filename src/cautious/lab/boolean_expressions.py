@@ -12,7 +12,7 @@ import random
 import re
 
 from cautious.errors import UserError
-from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
+from cautious.lab.base import Guess, LabFamily, Problem, Solution
 
 _TOKEN = r"(?:not|and|or|True|False|\(|\))"
 _QUESTION = re.compile(rf"^Evaluate: ({_TOKEN}(?: {_TOKEN})*)$")
@@ -150,7 +150,6 @@ def nesting(tokens: list[str]) -> int:
     return best
 
 
-@register_family
 class BooleanExpressions(LabFamily):
     name = "boolean_expressions"
     description = "Evaluate a Boolean expression over True/False with not, and, or and parentheses."

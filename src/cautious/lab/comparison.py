@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from cautious.errors import UserError
-from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
+from cautious.lab.base import Guess, LabFamily, Problem, Solution
 
 _QUESTION = re.compile(r"^Which number is larger: ([1-9]\d*) or ([1-9]\d*)\?$")
 
@@ -29,7 +29,6 @@ def _ordinal(n: int) -> str:
     return f"{n}{({1: 'st', 2: 'nd', 3: 'rd'}).get(n % 10, 'th')}"
 
 
-@register_family
 class Comparison(LabFamily):
     name = "comparison"
     description = "Pick the larger of two numbers with the same number of digits, often sharing a prefix."

@@ -11,7 +11,7 @@ import random
 import re
 from typing import Any
 
-from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
+from cautious.lab.base import Guess, LabFamily, Problem, Solution
 
 #: category (plural, as asked) -> (singular, vocabulary). Words are single, lowercase and
 #: belong to exactly one category (no "orange", "lime", "plane" ...).
@@ -32,7 +32,6 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-@register_family
 class Counting(LabFamily):
     name = "counting"
     description = "Count how many words of one category (fruits, animals, tools ...) a mixed list holds."

@@ -16,7 +16,7 @@ import random
 import re
 from typing import Any
 
-from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
+from cautious.lab.base import Guess, LabFamily, Problem, Solution
 
 N_PEOPLE, N_TOWNS, N_COUNTRIES, N_RIVERS = 72, 12, 4, 6
 _SEED = "cautious.kb_recall.v1"
@@ -128,7 +128,6 @@ def _lower_the(s: str) -> str:
     return "the" + s[3:] if s.startswith("The ") else s
 
 
-@register_family
 class KbRecall(LabFamily):
     name = "kb_recall"
     description = "Closed-book questions over a fictional knowledge base of people and towns (one or two facts)."

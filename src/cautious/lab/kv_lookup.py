@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 
-from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
+from cautious.lab.base import Guess, LabFamily, Problem, Solution
 
 _CONSONANTS = "bdfgklmnprstvz"
 _VOWELS = "aeiou"
@@ -54,7 +54,6 @@ def _value(rng: random.Random, attr: str, near: str | None = None) -> str:
     return str(rng.randint(lo, hi))
 
 
-@register_family
 class KvLookup(LabFamily):
     name = "kv_lookup"
     description = "Look up one attribute of one name in a passage of look-alike records."

@@ -13,7 +13,7 @@ import random
 import re
 
 from cautious.errors import UserError
-from cautious.lab.base import Guess, LabFamily, Problem, Solution, register_family
+from cautious.lab.base import Guess, LabFamily, Problem, Solution
 
 NAMES = ["Alice", "Bob", "Claire", "Dave", "Eve", "Fred", "Gina", "Hugo", "Ivy", "Jack", "Kate", "Liam"]
 COLOURS = ["red", "blue", "green", "yellow", "purple", "orange", "white", "black", "pink", "brown", "grey", "gold"]
@@ -52,7 +52,6 @@ def _trace(start: str, swaps: list[list[str]]) -> list[str]:
     return path
 
 
-@register_family
 class ShuffledObjects(LabFamily):
     name = "shuffled_objects"
     description = "Track which item each person holds after a sequence of pairwise swaps (multiple choice)."

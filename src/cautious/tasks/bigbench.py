@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from cautious.errors import UserError
 from cautious.jsonl import describe_validation_error
 from cautious.records import Example
-from cautious.tasks.base import content_id, split_of
+from cautious.task import content_id, split_of
 from cautious.tasks.files import FileTask, infer_answer_type, target_text, type_name, unique_ids
 
 TASK_FILE = "task.json"

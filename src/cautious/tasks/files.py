@@ -1,7 +1,8 @@
 """Files as tasks: a user JSONL file, or BIG-bench JSON tasks, resolved by path.
 
-`get_task` hands every existing path here, so a user's own data needs no registration:
-`cautious ... --tasks data/my_task.jsonl` or `--tasks BIG-bench/bigbench/benchmark_tasks/date_understanding`.
+`get_task` hands every existing path to `tasks_from_path` (in `cautious.tasks.base`), so a
+user's own data needs no registration: `cautious ... --tasks data/my_task.jsonl` or
+`--tasks BIG-bench/bigbench/benchmark_tasks/date_understanding`.
 
 What the two sources share lives here: one answer type per file (a task is checked one way),
 ids that stay unique without dropping duplicates, and the splits. A file has no train/dev/test
@@ -10,8 +11,8 @@ are partitioned 80/10/10 by a hash of their input (`split_of`), which keeps spli
 stable when the file grows. The extra split `all` is every example, for when a file is used
 purely for evaluation or purely for training.
 
-The loaders live in `jsonl_file` and `bigbench`; they are imported lazily so that importing this
-package (the registry imports every module in it) stays cheap. Nothing here registers a task.
+The loaders live in `jsonl_file` and `bigbench`, which build on this module; `tasks_from_path`
+picks one by the path. Nothing here registers a task.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from cautious.errors import UserError
 from cautious.records import AnswerType, Example
-from cautious.tasks.base import Task
+from cautious.task import Task
 
 FILE_SPLITS = ("all", "train", "dev", "test")
 
@@ -127,29 +128,3 @@ class FileTask(Task):
             random.Random(f"{self.name}|{split}|{seed}").shuffle(pool)
             pool = pool[:n]
         return [e.model_copy(deep=True) for e in pool]
-
-
-def tasks_from_path(path: Path) -> list[Task]:
-    """Tasks in a file or folder.
-
-    - `*.jsonl`: one user task named after the file stem (see `cautious.tasks.jsonl_file`).
-    - `*.json`, or a folder holding `task.json`: a BIG-bench task, or its subtasks
-      `parent:subtask` when its task.json has no examples (see `cautious.tasks.bigbench`).
-    - a folder without task.json: every subfolder holding a task.json, like BIG-bench's
-      `benchmark_tasks/`.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: file not found")
-    if path.is_dir() or path.suffix.lower() == ".json":
-        from cautious.tasks.bigbench import bigbench_tasks
-
-        return bigbench_tasks(path)
-    if path.suffix.lower() == ".jsonl":
-        from cautious.tasks.jsonl_file import jsonl_task
-
-        return [jsonl_task(path)]
-    raise UserError(
-        f"{path}: cannot read tasks from a {path.suffix or 'suffix-less'} file; expected a .jsonl "
-        "file of examples or a BIG-bench task (.json file or folder)"
-    )

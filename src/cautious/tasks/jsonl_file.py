@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from cautious.errors import UserError
 from cautious.jsonl import describe_validation_error, iter_json_objects
 from cautious.records import AnswerType, Example
-from cautious.tasks.base import SPLITS, content_id, split_of
+from cautious.task import SPLITS, content_id, split_of
 from cautious.tasks.files import FileTask, infer_answer_type, target_text, type_name, unique_ids
 
 FIELDS = ("input", "target", "choices", "label", "id", "split", "answer_type", "meta")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.prompts import mc_prompt
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
 
@@ -40,12 +39,6 @@ def from_hails(query: str) -> str:
     return text.replace("Q: ", "\n\n", 1) if "Q: " in text else text
 
 
-@register_task(
-    "agieval",
-    group="benchmark",
-    description="AGIEval English multiple choice, 8 exams (hails/agieval-*, test)",
-    needs=("download",),
-)
 class AGIEval(BenchmarkTask):
     name = "agieval"
     description = "AGIEval English multiple-choice exams (LSAT, SAT, LogiQA, AQuA-RAT)"

@@ -10,7 +10,6 @@ Options are shown lettered A, B, C, ... whatever the source's labels were.
 from __future__ import annotations
 
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.prompts import mc_prompt
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
 
@@ -43,9 +42,6 @@ class ARC(BenchmarkTask):
         )
 
 
-@register_task(
-    "arc_easy", group="benchmark", description="ARC-Easy science questions (allenai/ai2_arc, test)", needs=("download",)
-)
 class ARCEasy(ARC):
     name = "arc_easy"
     description = "ARC-Easy: grade-school science multiple choice"
@@ -55,12 +51,6 @@ class ARCEasy(ARC):
     )
 
 
-@register_task(
-    "arc_challenge",
-    group="benchmark",
-    description="ARC-Challenge science questions (allenai/ai2_arc, test)",
-    needs=("download",),
-)
 class ARCChallenge(ARC):
     name = "arc_challenge"
     description = "ARC-Challenge: the harder grade-school science multiple choice"

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
 
 SUBTASKS = (
@@ -62,12 +61,6 @@ def parse_options(text: str) -> list[str] | None:
     return [option.strip() for _, option in found]
 
 
-@register_task(
-    "bbh",
-    group="benchmark",
-    description="BIG-Bench Hard, 27 subtasks zero-shot (lukaemon/bbh, test)",
-    needs=("download",),
-)
 class BBH(BenchmarkTask):
     name = "bbh"
     description = "BIG-Bench Hard: 27 hard BIG-bench subtasks, zero-shot"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from cautious.errors import UserError
 from cautious.records import Example
-from cautious.tasks.base import register_task
+from cautious.tasks.bigbench import bigbench_tasks
 from cautious.tasks.benchmarks.prompts import mc_prompt, shuffle_options
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
 
@@ -58,7 +58,6 @@ class BigBenchMC(BenchmarkTask):
         )
         if task_file is None:
             return super().read_local(root, split)  # the Hub layout, as parquet / JSON Lines
-        from cautious.tasks.bigbench import bigbench_tasks
 
         rows: list[Row] = []
         for task in bigbench_tasks(task_file):
@@ -109,12 +108,6 @@ class BigBenchMC(BenchmarkTask):
         )
 
 
-@register_task(
-    "crass",
-    group="benchmark",
-    description="CRASS counterfactual reasoning (BIG-bench crass_ai; tasksource/bigbench)",
-    needs=("download",),
-)
 class CRASS(BigBenchMC):
     name = "crass"
     description = "CRASS: counterfactual 'what would have happened if' questions (BIG-bench crass_ai)"
@@ -132,12 +125,6 @@ class CRASS(BigBenchMC):
         return self.split_map[split]  # no BIG-bench splits: all of it is the test set
 
 
-@register_task(
-    "hhh",
-    group="benchmark",
-    description="HHH alignment: pick the better reply (BIG-bench hhh_alignment; HuggingFaceH4/hhh_alignment)",
-    needs=("download",),
-)
 class HHH(BigBenchMC):
     name = "hhh"
     description = "HHH: which assistant reply is more helpful, honest and harmless (BIG-bench hhh_alignment)"

@@ -19,7 +19,6 @@ import re
 import string
 
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.prompts import mc_prompt
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
 
@@ -33,12 +32,6 @@ def clean(text: str) -> str:
     return text.replace("  ", " ").strip()
 
 
-@register_task(
-    "hellaswag",
-    group="benchmark",
-    description="HellaSwag sentence completion (Rowan/hellaswag, validation)",
-    needs=("download",),
-)
 class HellaSwag(BenchmarkTask):
     name = "hellaswag"
     description = "HellaSwag: pick the most plausible ending of a short activity description"
@@ -67,12 +60,6 @@ class HellaSwag(BenchmarkTask):
         )
 
 
-@register_task(
-    "lambada",
-    group="benchmark",
-    description="LAMBADA last-word prediction (EleutherAI/lambada_openai, test)",
-    needs=("download",),
-)
 class LAMBADA(BenchmarkTask):
     name = "lambada"
     description = "LAMBADA: predict the last word of a passage that needs its broad context"

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
 
 PROMPT = "Read the passage and answer the question. The answer is a number, a date, or a short span of the passage.\n\nPassage: {passage}\n\nQuestion: {question}"
@@ -35,12 +34,6 @@ def answer_spans(answer: dict[str, Any]) -> list[str]:
     return [" ".join(text)] if text else []
 
 
-@register_task(
-    "drop",
-    group="benchmark",
-    description="DROP reading comprehension (ucinlp/drop, validation); token F1",
-    needs=("download",),
-)
 class DROP(BenchmarkTask):
     name = "drop"
     description = "DROP: discrete reasoning over paragraphs, answers scored by token F1"

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row, find_split_files
 
 PROMPT_VERSION = "grounding-v1"
@@ -85,12 +84,6 @@ class Grounded(BenchmarkTask):
         )
 
 
-@register_task(
-    "aci_bench",
-    group="benchmark",
-    description="ACI-BENCH clinical notes from dialogues; hallucination rate by LLM judge (mkieffer/ACI-Bench)",
-    needs=("judge", "download"),
-)
 class ACIBench(Grounded):
     name = "aci_bench"
     description = "ACI-BENCH: write a clinical note from a doctor-patient conversation (grounded summarisation)"
@@ -144,12 +137,6 @@ class ACIBench(Grounded):
         )
 
 
-@register_task(
-    "qmsum",
-    group="benchmark",
-    description="QMSum query-based meeting summaries; hallucination rate by LLM judge (Yale-LILY/QMSum; pszemraj/qmsum-cleaned)",
-    needs=("judge", "download"),
-)
 class QMSum(Grounded):
     name = "qmsum"
     description = "QMSum: summarise a meeting transcript for a query (grounded summarisation)"
@@ -203,12 +190,6 @@ def queries_of(meeting: Row, fallback: str) -> list[Row]:
     return out
 
 
-@register_task(
-    "ms_marco",
-    group="benchmark",
-    description="MS MARCO answers from passages; hallucination rate by LLM judge (microsoft/ms_marco v2.1, validation)",
-    needs=("judge", "download"),
-)
 class MSMarco(Grounded):
     name = "ms_marco"
     description = "MS MARCO: answer a web query from retrieved passages (grounded generation)"

@@ -10,7 +10,6 @@ layout `main/test-00000-of-00001.parquet`, or the original release's `test.jsonl
 from __future__ import annotations
 
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
 
 
@@ -21,12 +20,6 @@ def gold_number(answer: str) -> str:
     return answer.rsplit("####", 1)[1].strip().replace(",", "")
 
 
-@register_task(
-    "gsm8k",
-    group="benchmark",
-    description="GSM8K grade-school math (openai/gsm8k main, test); number",
-    needs=("download",),
-)
 class GSM8K(BenchmarkTask):
     name = "gsm8k"
     description = "GSM8K grade-school math word problems; the answer is a number"

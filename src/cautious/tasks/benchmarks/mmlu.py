@@ -14,12 +14,10 @@ from pathlib import Path
 
 from cautious.errors import UserError
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.prompts import mc_prompt
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row, find_split_files
 
 
-@register_task("mmlu", group="benchmark", description="MMLU, 57 subjects (cais/mmlu all, test)", needs=("download",))
 class MMLU(BenchmarkTask):
     name = "mmlu"
     description = "MMLU: four-option exam questions over 57 subjects"

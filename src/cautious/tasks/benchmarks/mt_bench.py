@@ -17,16 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
 
 
-@register_task(
-    "mt_bench",
-    group="benchmark",
-    description="MT-Bench 80 two-turn questions, graded 1-10 by an LLM judge (HuggingFaceH4/mt_bench_prompts)",
-    needs=("judge", "download"),
-)
 class MTBench(BenchmarkTask):
     name = "mt_bench"
     description = "MT-Bench: two-turn open questions graded 1-10 by an LLM judge"

@@ -9,17 +9,10 @@ Questions written as cloze sentences ("... _ .") are shown as they are.
 from __future__ import annotations
 
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.prompts import mc_prompt
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
 
 
-@register_task(
-    "race",
-    group="benchmark",
-    description="RACE reading comprehension, high + middle (ehovy/race, test)",
-    needs=("download",),
-)
 class RACE(BenchmarkTask):
     name = "race"
     description = "RACE: reading-comprehension exam questions (middle and high school)"

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from cautious.errors import UserError
+from cautious.jsonl import iter_json_objects
 from cautious.records import Example
-from cautious.tasks.base import Task
+from cautious.task import Task
 
 DATA_DIR_ENV = "CAUTIOUS_DATA_DIR"
 EXTENSIONS = (".parquet", ".jsonl", ".json", ".csv")
@@ -273,8 +274,6 @@ class BenchmarkTask(Task):
                     raise UserError(f"{path}: reading parquet needs pyarrow (pip install pyarrow)") from None
                 return pq.read_table(path).to_pylist()
             if suffix == ".jsonl":
-                from cautious.jsonl import iter_json_objects
-
                 try:
                     return [obj for _, obj in iter_json_objects(path)]
                 except UserError as exc:  # file:line is in the message; add what was expected

@@ -10,7 +10,6 @@ Hub layout annotated/test-*.parquet, or the same columns as JSON Lines / CSV.
 from __future__ import annotations
 
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
 
 PROMPT = (
@@ -20,12 +19,6 @@ PROMPT = (
 THRESHOLD = 5.5
 
 
-@register_task(
-    "toxigen",
-    group="benchmark",
-    description="ToxiGen discriminative, toxic yes/no (toxigen/toxigen-data annotated, test; gated)",
-    needs=("download",),
-)
 class ToxiGen(BenchmarkTask):
     name = "toxigen"
     description = "ToxiGen: classify statements about identity groups as toxic or benign"

@@ -11,17 +11,10 @@ position gives nothing away. MC2's options and labels are kept in meta for MC2 s
 from __future__ import annotations
 
 from cautious.records import Example
-from cautious.tasks.base import register_task
 from cautious.tasks.benchmarks.prompts import mc_prompt, shuffle_options
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
 
 
-@register_task(
-    "truthfulqa",
-    group="benchmark",
-    description="TruthfulQA MC1 (truthfulqa/truthful_qa multiple_choice, validation)",
-    needs=("download",),
-)
 class TruthfulQA(BenchmarkTask):
     name = "truthfulqa"
     description = "TruthfulQA MC1: pick the one true answer to questions that invite false beliefs"
