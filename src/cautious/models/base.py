@@ -1,98 +1,70 @@
-"""The one small interface every model sits behind: teacher, probe, judge and student.
+"""The model backends by name, and `load_model`, the one way every stage gets a model.
 
-A chat model takes a batch of conversations (lists of `Message`) and sampling settings and
-returns one `Completion` per conversation, with token counts. Backends (`lab`, `hf`,
-`openai`) register a factory under a prefix; `load_model("openai:gpt-4o")` finds it. That is
-all the rest of cautious knows about models, so a program, a local checkpoint and a remote
-server are interchangeable everywhere.
+Every model sits behind the small interface in `cautious.models.chat` (re-exported here). A
+backend is a factory under a prefix; `load_model("openai:gpt-4o")` finds `openai` and passes it
+`gpt-4o`. The built-in backends are listed below as import paths, so that naming a model never
+imports torch or an HTTP client it does not use; a user adds one with `register_backend`.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
+from cautious.errors import UserError
+from cautious.models.chat import ChatModel, Completion, SamplingParams
+from cautious.registry import Lazy, Registry
 
-from cautious.errors import UserError, unknown_name
-from cautious.records import Message
+__all__ = [
+    "BACKENDS", "Backend", "BackendFactory", "ChatModel", "Completion", "SamplingParams", "backend_names",
+    "load_model", "register_backend",
+]
 
-
-class SamplingParams(BaseModel):
-    """Generation settings; part of every request hash, so changing one re-generates."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    temperature: float = 0.0
-    top_p: float = 1.0
-    max_tokens: int = 1024
-    seed: int | None = None
-    stop: tuple[str, ...] = ()
+BackendFactory = Callable[..., ChatModel]
 
 
-class Completion(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    finish_reason: str = "stop"
-    model: str = ""
+@dataclass(frozen=True)
+class Backend:
+    """A factory for specs `prefix` or `prefix:ARG` (ARG is passed to it), or its import path;
+    `hint` says how to install what it needs when that is missing."""
+
+    factory: BackendFactory | Lazy
+    hint: str = ""
+
+    def load(self) -> BackendFactory:
+        return self.factory.load() if isinstance(self.factory, Lazy) else self.factory  # type: ignore[return-value]
 
 
-class ChatModel(ABC):
-    """A model that answers batches of chats. `name` identifies it in every record it makes."""
-
-    name: str = "model"
-
-    @abstractmethod
-    def chat(self, batch: list[list[Message]], params: SamplingParams) -> list[Completion]:
-        """Answer each conversation in `batch`; the result has the same length and order."""
-
-    def close(self) -> None:
-        """Release resources (connections, GPU memory). Default: nothing to release."""
-
-
-BackendFactory = Callable[[str], ChatModel]
-_BACKENDS: dict[str, BackendFactory] = {}
-_BACKEND_HINTS: dict[str, str] = {}
+BACKENDS: Registry[Backend] = Registry("model backend")
+BACKENDS.register("lab", Backend(Lazy("cautious.models.lab:lab_backend"), "built in"))
+BACKENDS.register(
+    "hf", Backend(Lazy("cautious.models.hf:hf_backend"), "pip install 'cautious[train]' (torch, transformers; gguf for .gguf files)")
+)
+BACKENDS.register("openai", Backend(Lazy("cautious.models.openai:openai_backend"), "pip install 'cautious[serve]'"))
 
 
 def register_backend(prefix: str, hint: str = "") -> Callable[[BackendFactory], BackendFactory]:
-    """Register a factory for specs `prefix` or `prefix:ARG` (ARG is passed to the factory)."""
+    """Decorator: register a factory for specs `prefix` or `prefix:ARG` (a prefix is taken once)."""
 
     def deco(factory: BackendFactory) -> BackendFactory:
-        _BACKENDS[prefix] = factory
-        _BACKEND_HINTS[prefix] = hint
+        BACKENDS.register(prefix, Backend(factory, hint))
         return factory
 
     return deco
 
 
 def backend_names() -> list[str]:
-    _import_builtin_backends()
-    return sorted(_BACKENDS)
-
-
-def _import_builtin_backends() -> None:
-    # Imported lazily so that `cautious tasks` never pays for torch or httpx.
-    import importlib
-
-    for module in ("cautious.models.lab", "cautious.models.hf", "cautious.models.openai"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if not exc.name or not exc.name.startswith("cautious"):
-                continue  # an optional dependency is missing; the backend says so when used
-            if exc.name != module:
-                raise
+    return sorted(BACKENDS)
 
 
 def load_model(spec: str, **options) -> ChatModel:
     """Build a chat model from `prefix[:arg]`, e.g. `lab`, `hf:./ckpt`, `openai:gpt-4o-mini`."""
-    _import_builtin_backends()
     prefix, _, arg = spec.partition(":")
-    if prefix not in _BACKENDS:
-        raise unknown_name("model backend", prefix, list(_BACKENDS))
+    backend = BACKENDS.get(prefix)
     try:
-        return _BACKENDS[prefix](arg, **options) if options else _BACKENDS[prefix](arg)
+        factory = backend.load()
+        return factory(arg, **options) if options else factory(arg)
     except ImportError as exc:
-        raise UserError(f"backend {prefix!r} needs an optional dependency ({exc.name}): {_BACKEND_HINTS[prefix]}") from None
+        if exc.name and exc.name.startswith("cautious"):
+            raise  # a bug in cautious, not a missing optional dependency
+        raise UserError(f"backend {prefix!r} needs an optional dependency ({exc.name}): {backend.hint}") from None

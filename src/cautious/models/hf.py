@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from cautious.errors import UserError
-from cautious.models.base import ChatModel, Completion, SamplingParams, register_backend
+from cautious.models.chat import ChatModel, Completion, SamplingParams
+from cautious.models.packaged import resolve_packaged
 from cautious.records import Message
 
 log = logging.getLogger("cautious.models.hf")
@@ -39,8 +40,6 @@ END_OF_TURN_TOKENS = ("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<
 def split_spec(spec: str) -> tuple[str, str | None]:
     """(directory or hub id, GGUF file name or None) for `from_pretrained`; `pkg:DIST` is the
     GGUF file an installed package ships (`cautious.models.packaged`)."""
-    from cautious.models.packaged import resolve_packaged
-
     spec = resolve_packaged(spec)
     if spec.lower().endswith(".gguf"):
         path = Path(spec)
@@ -214,6 +213,5 @@ class HFChatModel(ChatModel):
         self.model = None  # type: ignore[assignment]
 
 
-@register_backend("hf", hint="pip install 'cautious[train]' (torch, transformers; gguf for .gguf files)")
-def _hf(arg: str, **options: Any) -> ChatModel:
+def hf_backend(arg: str, **options: Any) -> ChatModel:
     return HFChatModel(arg, **options)

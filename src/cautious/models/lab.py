@@ -15,17 +15,16 @@ from cautious.errors import UserError
 from cautious.lab import families
 from cautious.lab.base import LabFamily, Problem
 from cautious.lab.render import render_response
-from cautious.models.base import ChatModel, Completion, SamplingParams, register_backend
+from cautious.models.chat import ChatModel, Completion, SamplingParams
 from cautious.records import Message, Strategy
 from cautious.shapes import DIRECT_ANSWER
+from cautious.strategies import load_catalog
 
 NOT_A_LAB_QUESTION = "I can only answer questions from the cautious lab task families."
 
 
 class LabTeacher(ChatModel):
     def __init__(self, default_strategy: str = DIRECT_ANSWER, strategies: dict[str, Strategy] | None = None) -> None:
-        from cautious.strategies import load_catalog
-
         catalog = strategies if strategies is not None else load_catalog()
         if default_strategy not in catalog:
             raise UserError(f"lab teacher: unknown default strategy {default_strategy!r}; valid: {', '.join(catalog)}")
@@ -69,6 +68,5 @@ class LabTeacher(ChatModel):
         return out
 
 
-@register_backend("lab", hint="built in")
-def _lab(arg: str, strategies: dict[str, Strategy] | None = None) -> ChatModel:
+def lab_backend(arg: str, strategies: dict[str, Strategy] | None = None) -> ChatModel:
     return LabTeacher(arg or DIRECT_ANSWER, strategies=strategies)

@@ -45,7 +45,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from cautious.errors import UserError
 from cautious.models.aio import run_sync
-from cautious.models.base import ChatModel, Completion, SamplingParams, register_backend
+from cautious.models.chat import ChatModel, Completion, SamplingParams
 from cautious.records import Message
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -360,6 +360,5 @@ def _limiter(per_minute: float | None) -> AsyncLimiter | None:
     return AsyncLimiter(1, 60 / per_minute)
 
 
-@register_backend("openai", hint="pip install 'cautious[serve]'")
-def _openai(arg: str, **options: Any) -> ChatModel:
+def openai_backend(arg: str, **options: Any) -> ChatModel:
     return OpenAIChat(arg, **options)
