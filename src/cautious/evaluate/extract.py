@@ -20,8 +20,8 @@ A user regex (`--answer-regex`) replaces strict extraction with lm-evaluation-ha
 `regex` filter semantics (first capture group of the selected `findall` match), which is how
 our numbers are made comparable with an lm-eval task using the same regex.
 
-Extractors are registered per (answer type, variant) so a task with a new answer shape can
-add its own without touching the runner.
+Extractors are registered per (answer type, variant) in `EXTRACTORS`, so a task with a new
+answer shape can add its own (`register_extractor`) without touching the runner.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from typing import Literal
 
 from cautious.answers import _NO, _YES, extract_final_answer, normalize_text, parse_number, to_choice_index
 from cautious.records import Example
+from cautious.registry import Registry
 
 Variant = Literal["strict", "flexible"]
 VARIANTS: tuple[Variant, ...] = ("strict", "flexible")
@@ -55,7 +56,8 @@ class Extraction:
 
 NOTHING = Extraction(None)
 Extractor = Callable[[str, Example], Extraction]
-_EXTRACTORS: dict[tuple[str, str], Extractor] = {}
+#: Extractors by "answer_type/variant" (e.g. "number/strict"); the built-ins are listed at the end.
+EXTRACTORS: Registry[Extractor] = Registry("extractor")
 
 _NUMBER_ANY = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 # An option letter with a cue: "answer is B", "Answer: (B)", a line opening "(B)" or "B)", a
@@ -71,7 +73,7 @@ def register_extractor(answer_type: str, variant: Variant) -> Callable[[Extracto
     """Decorator: the extractor for `answer_type` (see `cautious.records.AnswerType`) and variant."""
 
     def deco(fn: Extractor) -> Extractor:
-        _EXTRACTORS[(answer_type, variant)] = fn
+        EXTRACTORS.register(f"{answer_type}/{variant}", fn)
         return fn
 
     return deco
@@ -80,7 +82,8 @@ def register_extractor(answer_type: str, variant: Variant) -> Callable[[Extracto
 def extract(text: str, example: Example, variant: Variant = "strict") -> Extraction:
     """Run the registered extractor for the example's answer type (choice when it has options)."""
     kind = "choice" if example.choices else example.answer_type
-    fn = _EXTRACTORS.get((kind, variant)) or _EXTRACTORS[("text", variant)]
+    key = f"{kind}/{variant}"
+    fn = EXTRACTORS.get(key if key in EXTRACTORS else f"text/{variant}")
     return fn(text, example)
 
 
@@ -137,7 +140,6 @@ def _clean_line(line: str) -> str:
 # ---- number -------------------------------------------------------------------------------
 
 
-@register_extractor("number", "strict")
 def number_strict(text: str, example: Example) -> Extraction:
     final = final_answer(text)
     if final is None:
@@ -146,7 +148,6 @@ def number_strict(text: str, example: Example) -> Extraction:
     return Extraction(value, final, "final-answer") if value is not None else NOTHING
 
 
-@register_extractor("number", "flexible")
 def number_flexible(text: str, example: Example) -> Extraction:
     got = number_strict(text, example)
     if got.parsed or final_answer(text) is not None:
@@ -184,7 +185,6 @@ def _mentioned_option(text: str, choices: list[str]) -> int | None:
     return None if best is None else best[2]
 
 
-@register_extractor("choice", "strict")
 def choice_strict(text: str, example: Example) -> Extraction:
     final = final_answer(text)
     if final is None or not example.choices:
@@ -195,7 +195,6 @@ def choice_strict(text: str, example: Example) -> Extraction:
 _LEADING_LETTER = re.compile(r"^\s*\(?([A-Z])\)?(?:[.):,]|\s|$)")
 
 
-@register_extractor("choice", "flexible")
 def choice_flexible(text: str, example: Example) -> Extraction:
     got = choice_strict(text, example)
     if got.parsed or not example.choices:
@@ -231,7 +230,6 @@ def choice_flexible(text: str, example: Example) -> Extraction:
 _YES_NO_WORD = re.compile(r"\b(yes|no|true|false)\b", re.IGNORECASE)
 
 
-@register_extractor("yes_no", "strict")
 def yes_no_strict(text: str, example: Example) -> Extraction:
     final = final_answer(text)
     if final is None:
@@ -241,7 +239,6 @@ def yes_no_strict(text: str, example: Example) -> Extraction:
     return Extraction(word, final, "final-answer") if word in _YES | _NO else NOTHING
 
 
-@register_extractor("yes_no", "flexible")
 def yes_no_flexible(text: str, example: Example) -> Extraction:
     got = yes_no_strict(text, example)
     if got.parsed:
@@ -258,13 +255,11 @@ def yes_no_flexible(text: str, example: Example) -> Extraction:
 # ---- free text ----------------------------------------------------------------------------
 
 
-@register_extractor("text", "strict")
 def text_strict(text: str, example: Example) -> Extraction:
     final = final_answer(text)
     return Extraction(final, final, "final-answer") if final is not None else NOTHING
 
 
-@register_extractor("text", "flexible")
 def text_flexible(text: str, example: Example) -> Extraction:
     got = text_strict(text, example)
     if got.parsed:
@@ -276,7 +271,18 @@ def text_flexible(text: str, example: Example) -> Extraction:
     return Extraction(last, lines[-1], "last-line") if last else NOTHING
 
 
+# The built-in extractors: (answer type, strict, flexible).
+for _kind, _strict, _flexible in (
+    ("number", number_strict, number_flexible),
+    ("choice", choice_strict, choice_flexible),
+    ("yes_no", yes_no_strict, yes_no_flexible),
+    ("text", text_strict, text_flexible),
+):
+    register_extractor(_kind, "strict")(_strict)
+    register_extractor(_kind, "flexible")(_flexible)
+
+
 __all__ = [
-    "Extraction", "VARIANTS", "canonical_number", "extract", "extract_regex",
+    "EXTRACTORS", "Extraction", "VARIANTS", "canonical_number", "extract", "extract_regex",
     "extract_strict", "register_extractor",
 ]

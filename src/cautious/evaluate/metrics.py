@@ -7,10 +7,10 @@ output, a strict and a flexible `Score`. The runner picks the scorer for each ex
    list[ScorePair]` (duck-typed; tasks need not subclass anything new);
 2. else the metric registered under `example.metric` (`register_metric`).
 
-Built in: `exact_match` (by answer type, see `cautious.evaluate.extract`) and `f1` (DROP-style
-bag-of-tokens F1, max over gold answers). An unknown metric name triggers one import of
-`cautious.judge` (where the LLM-judge metrics register themselves, e.g. `judge`) before it is an
-error, so judge support stays an optional module.
+Built in (`METRICS`, listed at the end of this module): `exact_match` (by answer type, see
+`cautious.evaluate.extract`), `f1` (DROP-style bag-of-tokens F1, max over gold answers) and
+`judge` (an LLM judge, `cautious.evaluate.judge_metric`). A user adds one with
+`@register_metric("name")` on a `Metric` subclass.
 
 How a score aggregates: the mean of `value` over a task's examples, shown as a percentage when
 `percent` (accuracies, rates) and as is otherwise (an MT-Bench 1-10 rating); `higher_is_better`
@@ -21,105 +21,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from cautious.answers import is_correct, normalize_text
-from cautious.errors import UserError, unknown_name
+from cautious.errors import UserError
 from cautious.evaluate.extract import Extraction, extract, extract_regex
+from cautious.evaluate.judge_metric import JudgeMetric
+from cautious.evaluate.score import EvalOutput, Metric, Score, ScorePair, ScoringContext
 from cautious.records import Example
+from cautious.registry import Registry
 
-
-@dataclass
-class Score:
-    """One variant's verdict on one output. `value` is None when it could not be scored at all
-    (e.g. every judge reply unparsable); such outputs are left out of the mean and counted."""
-
-    value: float | None
-    answer: str | None = None
-    parsed: bool = False
-    correct: bool | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ScorePair:
-    strict: Score
-    flexible: Score
-
-
-@dataclass
-class EvalOutput:
-    """What the model wrote for one example: the final turn's text, and every turn's text for
-    multi-turn examples (`meta["turns"]`, e.g. MT-Bench)."""
-
-    text: str
-    turns: list[str] = field(default_factory=list)
-    completion_tokens: int = 0
-    finish_reason: str | None = None
-
-
-@dataclass
-class ScoringContext:
-    """What scorers may need beyond the outputs. `judge` is a `load_model` spec (None when the
-    user gave none); `judge_options` are the judge's settings (e.g. n repeats, temperature);
-    `answer_regex` replaces strict extraction (lm-eval `regex` filter semantics)."""
-
-    judge: str | None = None
-    judge_options: dict[str, Any] = field(default_factory=dict)
-    answer_regex: str | None = None
-    regex_group_select: int = 0
-    cache: dict[str, Any] = field(default_factory=dict)  # for scorers: e.g. a loaded judge model
-
-    def require_judge(self, what: str) -> str:
-        if not self.judge:
-            raise UserError(f"{what} is scored by an LLM judge: pass --judge MODEL (e.g. openai:gpt-4o)")
-        return self.judge
-
-
-class Metric:
-    """Base for scorers. Subclasses set the class attributes and implement `score`."""
-
-    name: str = ""
-    label: str = "accuracy"
-    percent: bool = True
-    higher_is_better: bool = True
-
-    def score(self, examples: list[Example], outputs: list[EvalOutput], ctx: ScoringContext) -> list[ScorePair]:
-        raise NotImplementedError
-
-    def info(self) -> dict[str, Any]:
-        return {"metric": self.name, "label": self.label, "percent": self.percent, "higher_is_better": self.higher_is_better}
-
-
-_METRICS: dict[str, Metric] = {}
-
-
-def register_metric(name: str) -> Callable[[type[Metric]], type[Metric]]:
-    """Class decorator: register a `Metric` subclass under `name` (an `Example.metric` value)."""
-
-    def deco(cls: type[Metric]) -> type[Metric]:
-        inst = cls()
-        inst.name = name
-        _METRICS[name] = inst
-        return cls
-
-    return deco
-
-
-def get_metric(name: str) -> Metric:
-    if name not in _METRICS:
-        try:  # the judge metrics live in an optional module that registers on import
-            import cautious.judge  # noqa: F401
-        except ImportError:
-            pass
-    if name not in _METRICS:
-        raise unknown_name("metric", name, list(_METRICS))
-    return _METRICS[name]
-
-
-def metric_names() -> list[str]:
-    return sorted(_METRICS)
+__all__ = [
+    "METRICS", "EvalOutput", "Metric", "Score", "ScorePair", "ScoringContext", "get_metric", "metric_info",
+    "register_metric", "score_outputs", "token_f1",
+]
 
 
 def _strict(text: str, example: Example, ctx: ScoringContext) -> Extraction:
@@ -128,7 +43,6 @@ def _strict(text: str, example: Example, ctx: ScoringContext) -> Extraction:
     return extract(text, example, "strict")
 
 
-@register_metric("exact_match")
 class ExactMatch(Metric):
     """Correct when the extracted answer matches gold by the example's answer type
     (`cautious.answers.is_correct`: numbers as numbers, options by text or letter, yes/no by
@@ -157,7 +71,6 @@ def token_f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-@register_metric("f1")
 class TokenF1(Metric):
     """DROP-style: the best token F1 against any gold answer (`target` and `meta["targets"]`)."""
 
@@ -207,3 +120,27 @@ def metric_info(task: Any, metric_name: str) -> dict[str, Any]:
     except UserError:
         return {"metric": metric_name, "label": metric_name, "percent": True, "higher_is_better": True}
 
+
+
+METRICS: Registry[Metric] = Registry("metric")
+
+
+def register_metric(name: str) -> Callable[[type[Metric]], type[Metric]]:
+    """Class decorator: register a `Metric` subclass under `name` (an `Example.metric` value)."""
+
+    def deco(cls: type[Metric]) -> type[Metric]:
+        inst = cls()
+        inst.name = name
+        METRICS.register(name, inst)
+        return cls
+
+    return deco
+
+
+# The built-in metrics.
+for _name, _metric in (("exact_match", ExactMatch), ("f1", TokenF1), ("judge", JudgeMetric)):
+    register_metric(_name)(_metric)
+
+
+def get_metric(name: str) -> Metric:
+    return METRICS.get(name)

@@ -7,7 +7,7 @@
 
 Every score records the judge model, its settings and the prompt version; the median of the
 n repeats is the score. `cautious eval` reaches the judges through the `judge` metric
-(`cautious.judge.metric`), registered when this package is imported.
+(`cautious.evaluate.judge_metric`).
 """
 
 from cautious.judge.base import (
@@ -22,7 +22,6 @@ from cautious.judge.hallucination import (
     HallucinationJudge,
     parse_verdict,
 )
-from cautious.judge.metric import JudgeMetric  # importing it registers the `judge` metric for cautious eval
 from cautious.judge.mt_bench import (
     MTBenchItem,
     MTBenchJudge,
@@ -37,7 +36,6 @@ __all__ = [
     "HallucinationJudge",
     "Judge",
     "JudgeConfig",
-    "JudgeMetric",
     "JudgeScore",
     "MTBenchItem",
     "MTBenchJudge",

@@ -15,8 +15,12 @@ from cautious.judge.hallucination import HallucinationItem, HallucinationJudge
 from cautious.judge.mt_bench import MTBenchJudge, items_for
 from cautious.models.base import ChatModel
 from cautious.records import Example
+from cautious.registry import Registry
 
-JUDGES: dict[str, type[Judge]] = {"hallucination": HallucinationJudge, "mt_bench": MTBenchJudge}
+#: The judges by the name examples give in meta["judge"]; a user adds one with `JUDGES.register`.
+JUDGES: Registry[type[Judge]] = Registry("judge")
+JUDGES.register("hallucination", HallucinationJudge)
+JUDGES.register("mt_bench", MTBenchJudge)
 
 
 def judge_examples(
@@ -57,5 +61,5 @@ def judge_examples(
     scores: list[JudgeScore] = []
     for kind, batch in items.items():
         if batch:
-            scores.extend(JUDGES[kind](judge_model, config).score(batch))
+            scores.extend(JUDGES.get(kind)(judge_model, config).score(batch))
     return scores

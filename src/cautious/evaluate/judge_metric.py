@@ -1,10 +1,9 @@
 """The `judge` metric: how `cautious eval` scores examples whose `metric` is "judge".
 
-`cautious.evaluate.metrics` imports this package the first time it meets the metric name, and
-the class below registers itself. The judge comes from the scoring context: `ctx.judge` is the
-`load_model` spec (`--judge openai:gpt-4o`), `ctx.judge_options` the `JudgeConfig` settings
-(`base_url`, `n`, `temperature`, `max_tokens`, `seed`); the loaded judge model is kept in
-`ctx.cache` so a run loads it once.
+`cautious.evaluate.metrics` registers it under the name "judge". The judge comes from the
+scoring context: `ctx.judge` is the `load_model` spec (`--judge openai:gpt-4o`),
+`ctx.judge_options` the `JudgeConfig` settings (`base_url`, `n`, `temperature`, `max_tokens`,
+`seed`); the loaded judge model is kept in `ctx.cache` so a run loads it once.
 
 Per output, both variants (strict and flexible) get the same score, since a judge reads the
 whole output rather than an extracted answer (the details live with the strict one):
@@ -26,14 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cautious.errors import UserError
-from cautious.evaluate.metrics import (
-    EvalOutput,
-    Metric,
-    Score,
-    ScorePair,
-    ScoringContext,
-    register_metric,
-)
+from cautious.evaluate.score import EvalOutput, Metric, Score, ScorePair, ScoringContext
 from cautious.jsonl import describe_validation_error
 from cautious.judge.base import JudgeConfig, JudgeScore, load_judge_model
 from cautious.judge.scoring import judge_examples
@@ -48,7 +40,6 @@ def judge_config(ctx: ScoringContext, what: str) -> JudgeConfig:
         raise UserError(f"judge settings: {describe_validation_error(exc)}") from None
 
 
-@register_metric("judge")
 class JudgeMetric(Metric):
     label = "judge score"
     percent = False
