@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from cautious.errors import UserError
+from cautious.paths import read_text
 
 DEFAULT_PRICES = Path(__file__).with_name("prices.yaml")
 FREE_BACKENDS = ("lab",)
@@ -41,8 +42,6 @@ class PriceTable:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "PriceTable":
         path = Path(path) if path is not None else DEFAULT_PRICES
-        from cautious.paths import read_text
-
         text = read_text(path, "price table")
         try:
             data = yaml.safe_load(text)

@@ -29,7 +29,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cautious.generate import GenerateResult, build_answer, in_shard, item_hash, request_hash, sample_params
+from cautious.errors import UserError
+from cautious.generate.build import GenerateResult, build_answer, in_shard, item_hash, request_hash, sample_params
 from cautious.generate.cache import RequestCache
 from cautious.generate.cost import Budget, BudgetExceeded, Price, PriceTable
 from cautious.generate.output import AnswerLog
@@ -301,8 +302,6 @@ def run(
     prices: str | Path | None = None,
     on_start: Callable[[int, int], None] | None = None,
 ) -> GenerateResult:
-    from cautious.errors import UserError
-
     if samples < 1:
         raise UserError("--samples must be at least 1")
     started = time.monotonic()
