@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cautious.paths import read_text
 from cautious.records import Message, Provenance, TeacherAnswer, TrainExample
 
 #: Generic system messages. `orca2` is the paper's exact text, kept for reproductions.
@@ -31,8 +32,6 @@ def system_message(spec: str) -> str:
     """A preset name (`cautious`, `orca2`, `empty`), `@FILE` (the file's text, as `cautious
     eval --system @FILE` reads it), or any literal text."""
     if spec.startswith("@"):
-        from cautious.paths import read_text
-
         return read_text(spec[1:], "system message file").strip()
     return SYSTEM_PRESETS.get(spec, spec)
 

@@ -29,10 +29,12 @@ import yaml
 
 from cautious.answers import extract_final_answer, is_correct
 from cautious.errors import UserError
+from cautious.evaluate.extract import extract
 from cautious.jsonl import atomic_writer
 from cautious.models.base import ChatModel, SamplingParams
 from cautious.records import Message, Strategy
-from cautious.tasks.base import Task
+from cautious.stats import bootstrap_macro, wilson
+from cautious.task import Task
 
 
 Score = Literal["strict", "flexible"]
@@ -75,14 +77,10 @@ class Cell:
     @property
     def interval(self) -> tuple[float, float]:
         """Wilson 95% interval of the accuracy."""
-        from cautious.stats import wilson
-
         return wilson(self.correct, self.n)
 
     @property
     def interval_flexible(self) -> tuple[float, float]:
-        from cautious.stats import wilson
-
         return wilson(self.correct_flexible, self.n)
 
     def scored(self, score: Score) -> Cell:
@@ -114,8 +112,6 @@ def measure(
     on_progress: Callable[[int], None] | None = None,
 ) -> list[Cell]:
     """The score matrix: every task × strategy on the same `n` examples of `split`."""
-    from cautious.evaluate.extract import extract
-
     params = params or SamplingParams(max_tokens=256)
     cells: list[Cell] = []
     for task in tasks:
@@ -149,8 +145,6 @@ def measure(
 
 def ties_with_best(best: Cell, other: Cell, tie_tolerance: float = 0.0, intervals: bool = True) -> bool:
     """Whether `other` is as good as `best` as far as the dev set can tell."""
-    from cautious.stats import bootstrap_macro
-
     if other.accuracy >= best.accuracy - tie_tolerance - 1e-12:
         return True
     if not intervals or not best.outcomes or len(best.outcomes) != len(other.outcomes):

@@ -7,6 +7,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from cautious.errors import UserError
+from cautious.paths import check_output_file, refuse_overwriting_inputs
+
 console = Console()
 
 
@@ -22,9 +25,7 @@ def register(app: typer.Typer) -> None:
         """Replace each strategy instruction with a generic system message (prompt erasure)."""
         from cautious.erase import erase as run_erase
         from cautious.erase import system_message
-        from cautious.errors import UserError
         from cautious.jsonl import read_records, write_records
-        from cautious.paths import check_output_file, refuse_overwriting_inputs
         from cautious.records import TeacherAnswer
 
         check_output_file(out)

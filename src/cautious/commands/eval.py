@@ -9,6 +9,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cautious.errors import UserError
+from cautious.paths import check_output_dir, refuse_overwriting_inputs
+
 console = Console()
 
 
@@ -77,13 +80,11 @@ def register(app: typer.Typer) -> None:
         """
         import re
 
-        from cautious.errors import UserError
         from cautious.evaluate.conditions import parse_conditions
         from cautious.evaluate.metrics import ScoringContext
         from cautious.evaluate.runner import run_eval
         from cautious.evaluate.runner import RUN_FILES
         from cautious.models.base import load_model
-        from cautious.paths import check_output_dir, refuse_overwriting_inputs
         from cautious.strategies import load_catalog
         from cautious.tasks import resolve_tasks
 

@@ -17,6 +17,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cautious.errors import UserError
+from cautious.paths import check_output_file, refuse_overwriting_inputs, same_file
+
 console = Console()
 err_console = Console(stderr=True)
 BUDGET_EXIT = 3
@@ -103,12 +106,10 @@ def register(app: typer.Typer) -> None:
         what is missing. Wrong, truncated, refused or filtered answers are kept and flagged
         (`correct: false` or `error`); `cautious erase` drops them by default.
         """
-        from cautious.errors import UserError
         from cautious.generate import Filters, parse_shard
         from cautious.generate import generate as run_generate
         from cautious.generate.strategy_map import read_strategy_map
         from cautious.jsonl import atomic_writer
-        from cautious.paths import check_output_file, refuse_overwriting_inputs, same_file
         from cautious.models.base import SamplingParams, load_model
         from cautious.strategies import load_catalog
         from cautious.tasks import resolve_tasks

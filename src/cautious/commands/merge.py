@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from cautious.paths import check_output_file, refuse_overwriting_inputs
+
 console = Console()
 
 
@@ -19,7 +21,6 @@ def register(app: typer.Typer) -> None:
         """Join shard outputs by request hash: each answer once, a failed one replaced by a
         successful one, in a stable order (task, strategy, example, sample)."""
         from cautious.generate.output import merge_files
-        from cautious.paths import check_output_file, refuse_overwriting_inputs
 
         check_output_file(out)
         refuse_overwriting_inputs([out], inputs)

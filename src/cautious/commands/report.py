@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from cautious.paths import check_output_dir
+
 console = Console()
 
 
@@ -17,7 +19,6 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", "-o", help="Where to write the report (default: RUN/report for one run, ./report for several)."),
     ) -> None:
         """Turn eval runs into report.md, a self-contained report.html and PNG plots."""
-        from cautious.paths import check_output_dir
         from cautious.report import build_report
 
         target = out or (runs[0] / "report" if len(runs) == 1 else Path("report"))

@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cautious.paths import read_text
+
 console = Console()
 
 
@@ -42,7 +44,6 @@ def register(app: typer.Typer) -> None:
 
         A rerun with the same settings skips every finished stage.
         """
-        from cautious.paths import read_text
         from cautious.run import load_run_config
         from cautious.run import run as run_pipeline
         from cautious.run.summary import verdict_lines

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cautious.errors import UserError
+from cautious.paths import check_output_dir, refuse_overwriting_inputs
 from cautious.shapes import PAPER_STRATEGIES
 
 console = Console()
@@ -51,9 +53,7 @@ def register(app: typer.Typer) -> None:
                                                  "Both are written to scores.json."),
     ) -> None:
         """Measure the probe on every task × strategy and write the best strategy per task."""
-        from cautious.errors import UserError
         from cautious.models.base import SamplingParams, load_model
-        from cautious.paths import check_output_dir, refuse_overwriting_inputs
         from cautious.select import choose, measure, write_selection
         from cautious.strategies import get_strategy, load_catalog
         from cautious.tasks import resolve_tasks

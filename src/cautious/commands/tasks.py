@@ -6,6 +6,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cautious.errors import UserError
+
 console = Console()
 #: Characters of one input (or gold answer) shown; the rest is counted, not printed. Laying
 #: out a 50 MB line takes a terminal library minutes, and nobody reads it there.
@@ -44,7 +46,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show a task's examples with their gold answers."""
         from rich.markup import escape
-        from cautious.errors import UserError
         from cautious.tasks import get_task
 
         if n < 0:

@@ -10,6 +10,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from cautious.errors import UserError
+from cautious.paths import same_file
+
 console = Console()
 
 
@@ -40,7 +43,6 @@ def register(app: typer.Typer) -> None:
         progress: bool = typer.Option(None, "--progress/--no-progress", help="Show the progress bar."),
     ) -> None:
         """Fine-tune a student: assistant-only loss, packing, progressive stages, LoRA, exact resume."""
-        from cautious.errors import UserError
         from cautious.train.config import LoraSettings, load_config
 
         overrides = {
@@ -68,7 +70,6 @@ def register(app: typer.Typer) -> None:
                 highlight=False,
             )
             return
-        from cautious.paths import same_file
         from cautious.train.config import dump_config
         from cautious.train.recipe import train as run_train
 

@@ -56,6 +56,7 @@ from cautious.shapes import (
     UNKNOWN,
     header_pattern,
 )
+from cautious.strategies import load_catalog
 
 #: Line-start patterns of each response section (`cautious.shapes`).
 SECTION_HEADERS: dict[str, re.Pattern[str]] = {section: header_pattern(section) for section in SECTIONS}
@@ -93,8 +94,6 @@ class StrategyDetector:
 
     def __init__(self, catalog: dict[str, Strategy] | None = None) -> None:
         if catalog is None:
-            from cautious.strategies import load_catalog
-
             catalog = load_catalog()
         self.catalog = catalog
         self.shapes = shapes_of(catalog)

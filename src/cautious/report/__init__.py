@@ -20,6 +20,7 @@ from typing import Any
 from cautious.evaluate.runner import TaskScore
 from cautious.jsonl import atomic_writer
 from cautious.report.load import RunData, load_runs
+from cautious.report.plots import all_plots
 
 PLOT_TITLES = {
     "accuracy": "Score per task (strict bars, flexible ticks)",
@@ -245,8 +246,6 @@ def write_html(runs: list[RunData], tables, plots: dict[str, Path], samples, out
 
 
 def build_report(run_dirs: list[str | Path], out_dir: str | Path) -> ReportPaths:
-    from cautious.report.plots import all_plots
-
     runs = load_runs(list(run_dirs))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
