@@ -1,15 +1,15 @@
 """One small typed registry: a name -> object map that refuses a name already taken.
 
 Every extension point of cautious (tasks, lab families, metrics, extractors, model backends,
-judges) is a `Registry` filled from an explicit map of built-ins where it is defined, and open
-to users through the same `register` call:
+judges) is a `Registry` filled from an explicit list of built-ins where it is defined; users add
+to it with `register` (or the decorator its module offers, e.g. `register_metric`):
 
-    BACKENDS = Registry[BackendFactory]("model backend")
-    BACKENDS.register("hf", "cautious.models.hf:hf_backend")   # lazy: imported on first `get`
-    BACKENDS.get("hf")("./ckpt")
+    FAMILIES: Registry[LabFamily] = Registry("lab family")
+    FAMILIES.register("arithmetic", Arithmetic())
+    FAMILIES.get("arithmetic")
 
 An entry is either the object itself or, for a built-in whose module is heavy to import
-(torch, an HTTP client), an import path `"package.module:attribute"` resolved on first use.
+(torch, an HTTP client), `Lazy("package.module:attribute")`, imported on first `get`.
 Asking for a name that is not there is a `UserError` that lists the valid names.
 """
 
