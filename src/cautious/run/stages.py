@@ -1,15 +1,18 @@
 """Stage bookkeeping for `cautious run`: skip what is done, time what runs, estimate the rest.
 
 Each stage writes `<run>/<stage>/stage.json` with a fingerprint of everything it depends on
-(its settings and the contents of its input files). A rerun skips a stage whose fingerprint
-is unchanged, so an interrupted run resumes at the stage it was in, and changing one knob
-re-runs only the stages downstream of it.
+(its settings and the contents of its input files): when it starts, and again with its time
+when it finishes. A rerun skips a finished stage whose fingerprint is unchanged, resumes an
+unfinished one in place (so an interrupted run continues where it was), and empties a stage
+folder it made under another fingerprint before running it again — changing one knob re-runs the
+stages downstream of it from scratch, never on top of their stale records or checkpoints.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,17 +73,25 @@ class StageTimer:
         stage_dir = self.root / name
         marker = stage_dir / "stage.json"
         fp = fingerprint(settings, inputs)
+        previous: dict[str, Any] = {}
         if marker.exists():
             try:
                 previous = json.loads(marker.read_text())
             except json.JSONDecodeError:
                 previous = {}
-            if previous.get("fingerprint") == fp:
-                self.skipped.append(name)
-                self.console.print(f"[dim]✓ {name:<28} unchanged, skipped ({_fmt(previous.get('seconds', 0))} when it ran)[/]")
-                return stage_dir
+        if previous.get("fingerprint") == fp and "seconds" in previous:
+            self.skipped.append(name)
+            self.console.print(f"[dim]✓ {name:<28} unchanged, skipped ({_fmt(previous.get('seconds', 0))} when it ran)[/]")
+            return stage_dir
+        if previous.get("stage") == name and previous.get("fingerprint") != fp:
+            # This stage made what is there from other settings or inputs: resuming it would
+            # mix stale records or checkpoints into this run. (A folder without our marker is
+            # left alone: it may not be ours.)
+            shutil.rmtree(stage_dir)
         stage_dir.mkdir(parents=True, exist_ok=True)
-        marker.unlink(missing_ok=True)
+        # Started, not finished: an interrupted stage with the same fingerprint resumes in place.
+        with atomic_writer(marker) as fh:
+            json.dump({"stage": name, "fingerprint": fp}, fh)
         self.console.print(f"[bold]▶ {name}[/]  (run elapsed {_fmt(time.perf_counter() - self.started)}, ETA {self._eta()})")
         t0 = time.perf_counter()
         fn(stage_dir)
