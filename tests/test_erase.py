@@ -37,6 +37,17 @@ def test_instruction_is_replaced_by_each_preset_or_custom_text():
             assert chat.provenance.strategy == "step-by-step" and chat.provenance.example_id == ans.example_id
 
 
+def test_a_list_of_generic_messages_gives_each_example_one_by_its_id():
+    answers = _answers(40)
+    chats, stats = erase(answers, system=["cautious", "empty"])
+    assert stats.written == 40
+    got = {c.provenance.example_id: (c.messages[0].content, c.provenance.system_message) for c in chats}
+    assert {v for v in got.values()} == {(SYSTEM_PRESETS["cautious"], "cautious"), ("", "empty")}
+    # stable: the same example gets the same message in another student's data, in any order
+    again, _ = erase(list(reversed(_answers(40, "direct-answer"))), system=["cautious", "empty"])
+    assert {c.provenance.example_id: (c.messages[0].content, c.provenance.system_message) for c in again} == got
+
+
 def test_keep_instruction_is_the_no_erasure_ablation():
     chats, _ = erase(_answers(), keep_instruction=True)
     assert all(c.messages[0].content == get_strategy("step-by-step").teacher_instruction for c in chats)

@@ -45,7 +45,9 @@ def test_smoke_run_writes_every_stage_and_a_report(smoke_run):
     assert cautious["interval"][0] <= cautious["accuracy"] <= cautious["interval"][1]
     assert set(summary["comparisons"]["empty"]) == {"direct-only", "step-by-step-only", "cautious-no-erasure"}
     assert all(v["verdict"] in ("beats", "ties within the interval", "loses") for v in summary["comparisons"]["empty"].values())
-    assert {len(row) for row in summary["score_matrix"].values()} == {3} and summary["probe_curve"]
+    # candidates per task: the preset narrows arithmetic and comparison to direct + step (task_candidates)
+    assert {t: len(row) for t, row in summary["score_matrix"].items()} == {"arithmetic": 2, "comparison": 2, "counting": 3}
+    assert summary["probe_curve"]
 
 
 def test_the_student_without_erasure_keeps_the_instruction_and_the_others_do_not(smoke_run):
@@ -54,13 +56,15 @@ def test_the_student_without_erasure_keeps_the_instruction_and_the_others_do_not
     erased = [json.loads(line) for line in (out / "erase-cautious" / "train.jsonl").read_text().splitlines()]
     cards = {s.as_card().teacher_instruction for s in load_catalog().values()}
     assert {c["messages"][0]["content"] for c in kept} <= cards  # the lab preset's teacher reads strategy cards
+    # The lab preset erases to the cautious message or an empty system turn, by example id.
     assert {c["messages"][0]["content"] for c in erased} == {
         "You are a careful assistant. Before answering, decide how the task is best solved, then solve it "
-        "that way, follow the instructions exactly, and state your final answer clearly."}
-    # Every student is taught on the same examples.
-    ids = {c["provenance"]["example_id"] for c in erased}
+        "that way, follow the instructions exactly, and state your final answer clearly.", ""}
+    assert {c["provenance"]["system_message"] for c in erased} == {"cautious", "empty"}
+    # Every student is taught on the same examples, each under the same generic message.
     step = [json.loads(line) for line in (out / "erase-step-by-step-only" / "train.jsonl").read_text().splitlines()]
-    assert ids == {c["provenance"]["example_id"] for c in step}
+    by_id = {c["provenance"]["example_id"]: c["messages"][0]["content"] for c in erased}
+    assert by_id == {c["provenance"]["example_id"]: c["messages"][0]["content"] for c in step}
 
 
 def test_rerun_skips_every_finished_stage(smoke_run):
@@ -240,3 +244,44 @@ def test_the_score_matrix_figure_shows_the_score_that_made_the_selection():
     assert deciding_score(cell, "strict") == (0.0, (0.0, 0.07))
     acc, (low, high) = deciding_score(cell, "flexible")
     assert acc == 0.48 and 0.3 < low < 0.48 < high < 0.65
+
+
+def test_a_stage_rerun_under_new_inputs_starts_afresh_and_an_interrupted_one_resumes(tmp_path):
+    """Changing an upstream stage must not let a downstream stage resume the stale records it
+    left (an eval that resumed them scored the old model in 0 s), while an interrupted stage
+    with the same fingerprint continues in place."""
+    from rich.console import Console
+
+    from cautious.run.stages import StageTimer
+
+    timer = StageTimer(tmp_path, {}, console=Console(quiet=True))
+    src = tmp_path / "input.txt"
+    src.write_text("v1\n")
+
+    def append(d):
+        with (d / "records.jsonl").open("a") as fh:
+            fh.write(src.read_text())
+
+    d = timer.run("eval", {"k": 1}, [src], append)
+    assert (d / "records.jsonl").read_text() == "v1\n"
+    timer.run("eval", {"k": 1}, [src], append)  # unchanged: skipped
+    assert (d / "records.jsonl").read_text() == "v1\n"
+    src.write_text("v2\n")
+    timer.run("eval", {"k": 1}, [src], append)  # new input: afresh, not appended to v1's records
+    assert (d / "records.jsonl").read_text() == "v2\n"
+
+    def crash(d):
+        append(d)
+        raise KeyboardInterrupt
+
+    src.write_text("v3\n")
+    with pytest.raises(KeyboardInterrupt):
+        timer.run("eval", {"k": 1}, [src], crash)
+    timer.run("eval", {"k": 1}, [src], append)  # same fingerprint, unfinished: resumes in place
+    assert (d / "records.jsonl").read_text() == "v3\nv3\n"
+    # a folder the stage did not make is never emptied
+    own = tmp_path / "mine"
+    own.mkdir()
+    (own / "notes.txt").write_text("keep\n")
+    timer.run("mine", {}, [], lambda d: None)
+    assert (own / "notes.txt").read_text() == "keep\n"

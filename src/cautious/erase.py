@@ -8,6 +8,7 @@ assistant turns) that `datasets.load_dataset("json", ...)`, TRL and axolotl read
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from cautious.paths import read_text
@@ -46,9 +47,15 @@ class EraseStats:
     dropped_empty: int = 0
 
 
+def system_for(example_id: str, n: int) -> int:
+    """Which of `n` generic messages an example gets: a stable hash of its id, so every student
+    erased from the same examples sees the same message on each of them."""
+    return int(hashlib.sha256(example_id.encode("utf-8")).hexdigest()[:8], 16) % n
+
+
 def erase(
     answers: list[TeacherAnswer],
-    system: str = "cautious",
+    system: str | list[str] = "cautious",
     keep_instruction: bool = False,
     include_incorrect: bool = False,
 ) -> tuple[list[TrainExample], EraseStats]:
@@ -57,12 +64,15 @@ def erase(
     `keep_instruction=True` keeps the teacher's strategy instruction as the system message
     (the no-erasure ablation, and the probe student of `cautious select`). Incorrect and
     failed answers are dropped unless `include_incorrect`; empty responses always are;
-    repeated requests (same request hash) are written once.
+    repeated requests (same request hash) are written once. A list of `system` messages gives
+    each example one of them (`system_for`): a student that should also answer well under
+    another generic message, e.g. an empty one, then sees both.
     """
     stats = EraseStats()
     out: list[TrainExample] = []
     seen: set[str] = set()
-    generic = system_message(system)
+    names = [system] if isinstance(system, str) else list(system)
+    generics = [system_message(name) for name in names]
     for ans in answers:
         stats.read += 1
         if ans.request_hash in seen:
@@ -80,7 +90,8 @@ def erase(
             continue
         instruction = next((m.content for m in ans.messages if m.role == "system"), "")
         user = next(m.content for m in ans.messages if m.role == "user")
-        sys_text = instruction if keep_instruction else generic
+        pick = system_for(ans.example_id, len(names))
+        sys_text = instruction if keep_instruction else generics[pick]
         out.append(
             TrainExample(
                 messages=[
@@ -93,7 +104,7 @@ def erase(
                     task=ans.task,
                     strategy=ans.strategy,
                     teacher=ans.model,
-                    system_message="original-instruction" if keep_instruction else (system if system in SYSTEM_PRESETS else "custom"),
+                    system_message="original-instruction" if keep_instruction else (names[pick] if names[pick] in SYSTEM_PRESETS else "custom"),
                     request_hash=ans.request_hash,
                 ),
             )

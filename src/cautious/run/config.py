@@ -86,7 +86,9 @@ class RunConfig(_Strict):
     # Students
     train_examples: int = Field(300, gt=0, description="train examples per task, the same for every student")
     students: list[StudentSpec] = Field(default_factory=lambda: list(DEFAULT_STUDENTS))
-    erase_system: str = "cautious"
+    #: The generic system message that replaces the strategy instruction; a list gives each
+    #: training example one of them (by a hash of its id, the same for every student).
+    erase_system: str | list[str] = "cautious"
     knowledge: bool = Field(True, description="first learn the knowledge-base facts (progressive learning)")
     #: Epochs of the separate knowledge stage before the strategies; 0: no separate stage, the
     #: facts are only mixed into the strategy stage (`knowledge_mix`).
@@ -139,6 +141,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "knowledge_epochs": 0.0,
         "knowledge_mix": 1,
         "student_init": "probe",
+        "erase_system": ["cautious", "empty"],
         "max_new_tokens": 96,
         "train": {"lab_tiny": {"hidden_size": 64, "num_layers": 2, "num_heads": 4, "intermediate_size": 172, "vocab_size": 512},
                   "max_len": 768, "batch_size": 8, "micro_batch_size": 8, "lr": 3e-3, "threads": 1},
@@ -160,6 +163,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "facts_per_line": 8,
         "tie_tolerance": 0.0,
         "student_init": "probe",
+        "erase_system": ["cautious", "empty"],
         "probe_steps": 2200,
         "curve_points": 4,
         "curve_examples": 30,
@@ -209,6 +213,12 @@ def load_run_config(path: Path | None = None, preset: str | None = None) -> RunC
     if name not in PRESETS:
         raise UserError(f"unknown preset {name!r}; valid presets: {', '.join(PRESETS)}")
     merged = {**PRESETS[name], **data, "preset": name}
+    if "tasks" in data and isinstance(data["tasks"], list) and "lab" not in data["tasks"]:
+        # The preset's per-task settings follow the preset's tasks: a config that runs other
+        # tasks keeps only those it still runs (its own per-task settings stay as written).
+        for key in ("task_knobs", "task_candidates"):
+            if key not in data and isinstance(merged.get(key), dict):
+                merged[key] = {t: v for t, v in merged[key].items() if t in data["tasks"]}
     try:
         return RunConfig.model_validate(merged)
     except ValidationError as exc:

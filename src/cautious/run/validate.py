@@ -41,7 +41,7 @@ def validate_run(pipeline) -> None:
     from cautious.erase import system_message
     from cautious.evaluate.conditions import parse_conditions
 
-    for key, check in (("systems", lambda: parse_conditions(cfg.systems)), ("erase_system", lambda: system_message(cfg.erase_system))):
+    for key, check in (("systems", lambda: parse_conditions(cfg.systems)), ("erase_system", lambda: [system_message(s) for s in _as_list(cfg.erase_system)])):
         try:
             check()
         except UserError as exc:
@@ -56,8 +56,12 @@ def validate_run(pipeline) -> None:
 
     inputs = [Path(p) for p in cfg.strategies_files]
     inputs += [t.path for t in pipeline.tasks if getattr(t, "path", None)]
-    inputs += [Path(s.strip()[1:]) for s in [*cfg.systems, cfg.erase_system] if s.strip().startswith("@")]
+    inputs += [Path(s.strip()[1:]) for s in [*cfg.systems, *_as_list(cfg.erase_system)] if s.strip().startswith("@")]
     refuse_run_inputs(out, inputs)
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def check_run_folder(out: Path) -> None:
