@@ -54,9 +54,7 @@ BAD_KNOBS = {
     "shuffled_objects": [{"people": 1}, {"swaps": 0}],
 }
 #: Bad values a family still accepts: known bugs, expected to fail (strictly) until fixed.
-KNOWN_GAPS = {
-    ("arithmetic", "ops"): "arithmetic does not check `ops`: ops='*' samples 'What is a * b?' and answers a - b",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}  # (family, knob) -> why it is not checked yet (a strict xfail)
 
 
 def mixed_examples(name: str, n: int = 20, **knobs) -> list[Example]:

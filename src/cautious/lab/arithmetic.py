@@ -89,6 +89,8 @@ class Arithmetic(LabFamily):
         return lines
 
     def sample(self, rng: random.Random, digits: int, ops: str) -> Problem:
+        if not ops or set(ops) - set("+-"):
+            raise ValueError(f"ops must be made of '+' and '-', got {ops!r}")
         lo, hi = 10 ** (digits - 1), 10**digits - 1
         op = rng.choice(ops)
         a, b = rng.randint(lo, hi), rng.randint(lo, hi)
