@@ -72,9 +72,15 @@ def across(seeds: list[dict], conds: list[str]) -> dict:
             cond: {k: ms([s["summary"]["students"][name]["conditions"][cond][k] for s in seeds]) for k in ("accuracy", "tokens", "agreement")}
             for cond in conds
         }
+    checks = ("not_beaten_by_any_single_strategy_student", "accuracy_at_least_50", "tokens_at_most_0.6_of_step_by_step", "agreement_at_least_95")
+    out["checks_holding"] = {}
     for cond in conds:
-        holds = [bool(s["summary"]["verdict"].get(cond, {}).get("claim_holds")) for s in seeds]
+        verdicts = [s["summary"]["verdict"].get(cond, {}) for s in seeds]
+        holds = [bool(v.get("claim_holds")) for v in verdicts]
         out["claim_holds"][cond] = {"seeds_holding": sum(holds), "of": len(holds), "per_seed": holds}
+        # which part of the claim holds in how many seeds: a claim that fails one check in
+        # every seed reads differently from one that fails a different check in each
+        out["checks_holding"][cond] = {k: sum(bool(v.get(k)) for v in verdicts) for k in checks}
     out["selected"] = [s["summary"]["selected"] for s in seeds]
     out["wall_seconds"] = ms([s["wall_seconds"] for s in seeds])
     return out
@@ -161,7 +167,8 @@ def main() -> None:
                               f"agree {100 * v['agreement']['mean']:.1f}" for c, v in by_cond.items())
             print(f"  {name:<21}{cells}")
         for cond, h in agg["claim_holds"].items():
-            print(f"  claim holds under `{cond}` in {h['seeds_holding']} of {h['of']} seeds")
+            parts = ", ".join(f"{k} {n}/{h['of']}" for k, n in agg["checks_holding"][cond].items())
+            print(f"  claim holds under `{cond}` in {h['seeds_holding']} of {h['of']} seeds ({parts})")
     out = a.out or RESULTS / ("lab_ablation.json" if a.preset == "lab" else f"lab_ablation-{a.preset}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
