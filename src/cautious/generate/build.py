@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from cautious.errors import UserError
 from cautious.generate.verify import Filters, TaskSummary, verify
-from cautious.models.base import ChatModel, SamplingParams
+from cautious.models.base import ChatModel, Completion, SamplingParams
 from cautious.records import Example, Message, Strategy, TeacherAnswer, TeacherCall
 
 
@@ -51,6 +51,19 @@ def sample_params(params: SamplingParams, sample_index: int) -> SamplingParams:
     if sample_index == 0 or params.seed is None:
         return params
     return params.model_copy(update={"seed": params.seed + sample_index})
+
+
+def teacher_call(step: str, messages: list[Message], comp: Completion, request: str) -> TeacherCall:
+    """The record of one model call of a strategy step (batched and streaming generation alike)."""
+    return TeacherCall(
+        step=step,
+        messages=messages,
+        response=comp.text,
+        prompt_tokens=comp.prompt_tokens,
+        completion_tokens=comp.completion_tokens,
+        finish_reason=comp.finish_reason,
+        request_hash=request,
+    )
 
 
 def build_answer(
@@ -128,17 +141,7 @@ def answer_examples(
             batch.append([Message(role="system", content=step.system), Message(role="user", content=user)])
         for i, (msgs, comp) in enumerate(zip(batch, model.chat(batch, sp))):
             outputs[i][step.name] = comp.text.strip()
-            calls[i].append(
-                TeacherCall(
-                    step=step.name,
-                    messages=msgs,
-                    response=comp.text,
-                    prompt_tokens=comp.prompt_tokens,
-                    completion_tokens=comp.completion_tokens,
-                    finish_reason=comp.finish_reason,
-                    request_hash=request_hash(model.name, msgs, sp, sample_index),
-                )
-            )
+            calls[i].append(teacher_call(step.name, msgs, comp, request_hash(model.name, msgs, sp, sample_index)))
     return [
         build_answer(model.name, strategy, ex, params, c, o, filters, sample_index=sample_index)
         for ex, c, o in zip(examples, calls, outputs)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cautious.errors import UserError
-from cautious.generate.build import GenerateResult, build_answer, in_shard, item_hash, request_hash, sample_params
+from cautious.generate.build import GenerateResult, build_answer, in_shard, item_hash, request_hash, sample_params, teacher_call
 from cautious.generate.cache import RequestCache
 from cautious.generate.cost import Budget, BudgetExceeded, Price, PriceTable
 from cautious.generate.output import AnswerLog
@@ -233,17 +233,7 @@ class Runner:
                     return functools.partial(self._answer, item, calls, outputs, s, failure)
                 return self._answer(item, calls, outputs, s, failure=failure)
             outputs[step.name] = comp.text.strip()
-            calls.append(
-                TeacherCall(
-                    step=step.name,
-                    messages=msgs,
-                    response=comp.text,
-                    prompt_tokens=comp.prompt_tokens,
-                    completion_tokens=comp.completion_tokens,
-                    finish_reason=comp.finish_reason,
-                    request_hash=h,
-                )
-            )
+            calls.append(teacher_call(step.name, msgs, comp, h))
         return functools.partial(self._answer, item, calls, outputs, s) if lazy else self._answer(item, calls, outputs, s)
 
     def _answer(self, item: Item, calls, outputs, s: int, failure: str | None = None) -> TeacherAnswer:
