@@ -168,7 +168,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "curve_points": 4,
         "curve_examples": 30,
         "steps": 200,
-        "max_new_tokens": 128,
+        "max_new_tokens": 96,
         "eval_batch_size": 100,
         "train": {"lab_tiny": {"hidden_size": 128, "num_layers": 4, "num_heads": 2, "intermediate_size": 344, "vocab_size": 1024},
                   "max_len": 256, "batch_size": 8, "micro_batch_size": 8, "lr": 3e-3, "warmup_ratio": 0.03,
