@@ -68,8 +68,8 @@ def prompts(n: int) -> list[str]:
 
 def run_cautious(base_url: str, concurrency: int, n: int, workdir: Path) -> dict:
     sys.path.insert(0, str(ROOT / "src"))
-    from cautious.generate import generate
-    from cautious.models.base import SamplingParams, load_model
+    from cautious.generate import GenerateConfig, generate
+    from cautious.models.base import load_model
     from cautious.records import Example
     from cautious.strategies import get_strategy
 
@@ -77,8 +77,8 @@ def run_cautious(base_url: str, concurrency: int, n: int, workdir: Path) -> dict
     t0 = time.perf_counter()
     model = load_model(f"openai:{MODEL}", base_url=base_url, concurrency=concurrency, timeout=60)
     result = generate(
-        model, [(get_strategy("direct-answer"), examples)], str(workdir / "cautious.jsonl"), SamplingParams(max_tokens=32),
-        cache=workdir / "cautious.cache.sqlite",
+        model, [(get_strategy("direct-answer"), examples)],
+        GenerateConfig(out=workdir / "cautious.jsonl", max_tokens=32, cache=workdir / "cautious.cache.sqlite"),
     )
     wall = time.perf_counter() - t0
     assert result.written == n, result

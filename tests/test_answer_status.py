@@ -63,7 +63,7 @@ def test_resuming_a_version_1_file_retries_its_failed_requests_and_counts_its_re
     log = AnswerLog(path)
     log.load()
     assert log.dropped_failed == 1 and record_key(answers[1]) not in log
-    summary = log.finalize({record_key(a): i for i, a in enumerate(answers)})[0]
+    summary = log.summaries({record_key(a): i for i, a in enumerate(answers)})[0]
     assert (summary.n, summary.accepted, summary.errors) == (4, 1, 3)
     assert dict(summary.reasons) == {"filtered: refusal": 1, "filtered: too long": 1, "truncated": 1}
 

@@ -53,7 +53,7 @@ CASES = [
     ("select-on-the-test-split", ["select", "--probe", "lab", "-t", "arithmetic", "--split", "test", "--out", "{d}/sel"],
      "--split test: selection must not see the test split"),
     ("select-tie-tolerance-above-1", ["select", "--probe", "lab", "-t", "arithmetic", "--tie-tolerance", "1.5", "--out", "{d}/sel"],
-     "--tie-tolerance 1.5: expected an accuracy gap between 0 and 1"),
+     "--tie-tolerance 1.5: must be at most 1"),
     ("select-tie-tolerance-negative", ["select", "--probe", "lab", "-t", "arithmetic", "--tie-tolerance", "-0.1", "--out", "{d}/sel"],
      "--tie-tolerance -0.1"),
 ]

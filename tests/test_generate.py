@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cautious.errors import UserError
-from cautious.generate import answer_examples, generate, request_hash
+from cautious.generate import GenerateConfig, answer_examples, generate, request_hash
 from cautious.generate.strategy_map import read_strategy_map
 from cautious.jsonl import read_records
 from cautious.lab import families
@@ -61,7 +61,7 @@ def test_wrong_answers_are_kept_and_flagged(tmp_path):
     examples = families()["arithmetic"].examples("train", 4, seed=0)
     liar = ScriptedModel(lambda msgs: "Step 1: guess\nFinal answer: 7")
     out = tmp_path / "answers.jsonl"
-    result = generate(liar, [(get_strategy("step-by-step"), examples)], str(out), SamplingParams())
+    result = generate(liar, [(get_strategy("step-by-step"), examples)], GenerateConfig(out=out))
     records = read_records(out, TeacherAnswer)
     assert len(records) == 4 and not any(r.correct for r in records)
     assert all(r.extracted == "7" and r.gold == ex.gold for r, ex in zip(records, examples))

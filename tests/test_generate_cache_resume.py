@@ -9,7 +9,7 @@ import subprocess
 import time
 from collections import Counter
 
-from cautious.generate.cache import RequestCache
+from cautious.request_cache import RequestCache
 from cautious.models.base import Completion
 from tests.fake_openai_server import FakeOpenAIServer
 from tests.teacher_cli import (

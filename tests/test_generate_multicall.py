@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cautious.generate import generate, item_hash
+from cautious.generate import GenerateConfig, generate, item_hash
 from cautious.lab import families
 from cautious.models.base import ChatModel, SamplingParams, load_model
 from cautious.strategies import get_strategy, load_catalog, load_strategy_file
@@ -101,8 +101,8 @@ class CountingModel(ChatModel):
 def test_local_batched_teachers_keep_their_batch_size_across_calls(tmp_path):
     model = CountingModel()
     examples = families()["kb_recall"].examples("train", 20, seed=0)
-    result = generate(model, [(get_strategy("recall-then-generate-2call"), examples)], str(tmp_path / "a.jsonl"),
-                      SamplingParams(), batch_size=8)
+    result = generate(model, [(get_strategy("recall-then-generate-2call"), examples)],
+                      GenerateConfig(out=tmp_path / "a.jsonl", batch_size=8))
     assert sum(model.batches) == 40 and max(model.batches) == 8
     assert model.batches.count(8) >= 4  # full batches, not one request at a time
     assert result.summaries[0].n == 20 and result.summaries[0].accuracy == 1.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cautious.generate.strategy_map import read_strategy_map
 from cautious.lab import families
+from cautious.task import draw_examples
 from cautious.select import Cell, choose, measure, write_selection
 from cautious.strategies import load_catalog
 from cautious.tasks import resolve_tasks
@@ -49,7 +50,7 @@ def test_measure_and_choose_find_the_strategy_the_probe_needs(tmp_path):
     probe = _solver_that_only_manages_step_by_step_on_arithmetic()
     tasks = resolve_tasks("arithmetic,comparison")
     cands = [CATALOG[s] for s in ("direct-answer", "step-by-step", "extract-generate")]
-    cells = measure(probe, tasks, cands, split="dev", n=20)
+    cells = measure(probe, draw_examples(tasks, "dev", 20), cands)
     by = {(c.task, c.strategy): c for c in cells}
     assert by[("arithmetic", "step-by-step")].accuracy == 1.0
     assert by[("arithmetic", "direct-answer")].accuracy == 0.0

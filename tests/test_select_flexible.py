@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from cautious.errors import UserError
+from cautious.task import draw_examples
 from cautious.select import choose, measure, write_selection
 from cautious.strategies import load_catalog
 from cautious.tasks import resolve_tasks
@@ -35,7 +36,7 @@ def _prose_probe():
 
 def test_each_cell_carries_strict_and_flexible_accuracy_and_parse_rates():
     probe, tasks = _prose_probe()
-    cells = measure(probe, tasks, [CATALOG["direct-answer"], CATALOG["step-by-step"]], split="dev", n=20)
+    cells = measure(probe, draw_examples(tasks, "dev", 20), [CATALOG["direct-answer"], CATALOG["step-by-step"]])
     by = {(c.task, c.strategy): c for c in cells}
     prose = by[("arithmetic", "step-by-step")]
     assert (prose.accuracy, prose.accuracy_flexible, prose.parse_rate, prose.parse_rate_flexible) == (0.0, 1.0, 0.0, 1.0)
@@ -47,7 +48,7 @@ def test_each_cell_carries_strict_and_flexible_accuracy_and_parse_rates():
 
 def test_the_chosen_score_decides_and_strict_stays_the_default(tmp_path):
     probe, tasks = _prose_probe()
-    cells = measure(probe, tasks, [CATALOG["direct-answer"], CATALOG["step-by-step"]], split="dev", n=20)
+    cells = measure(probe, draw_examples(tasks, "dev", 20), [CATALOG["direct-answer"], CATALOG["step-by-step"]])
     # Strictly every cell is 0%: a tie, so the fewer-tokens / catalog-order rule picks direct — noise.
     assert choose(cells) == {"arithmetic": "direct-answer", "comparison": "direct-answer"}
     assert choose(cells, score="flexible") == {"arithmetic": "step-by-step", "comparison": "step-by-step"}
@@ -71,7 +72,7 @@ def test_select_command_takes_score_and_refuses_an_unknown_one_in_one_line(cli, 
     assert "probe flexible accuracy" in out
     assert json.loads((tmp_path / "scores.json").read_text())["decided_by"] == "flexible"
     code, _, err = cli("select", "--probe", "lab", "-t", "arithmetic", "--score", "loose", "-o", tmp_path / "b")
-    assert code == 2 and "--score 'loose': expected `strict` or `flexible`" in err
+    assert code == 2 and "--score loose: expected 'strict' or 'flexible'" in err
 
 
 def test_run_config_select_score_defaults_to_strict_and_refuses_other_values(tmp_path):

@@ -57,22 +57,26 @@ def parse_object(path: str | Path, lineno: int, line: str) -> dict:
     return obj
 
 
+def parse_record(path: str | Path, lineno: int, line: str | dict, model: type[R]) -> R:
+    """One line as a `model` record: its schema version must be one the model reads (a
+    `Record`'s `READS`), and it must validate; anything else is one `FILE:LINE:field` error."""
+    obj = parse_object(path, lineno, line) if isinstance(line, str) else line
+    reads = model.READS if issubclass(model, Record) else (SCHEMA_VERSION,)
+    version = obj.get("schema_version", reads[-1])
+    if version not in reads:
+        raise UserError(
+            f"{path}:{lineno}:schema_version: file was written with schema {version}, "
+            f"this cautious reads schema {' or '.join(map(str, reads))}"
+        )
+    try:
+        return model.model_validate(obj)
+    except ValidationError as exc:
+        raise UserError(f"{path}:{lineno}:{describe_validation_error(exc)}") from None
+
+
 def read_records(path: str | Path, model: type[R]) -> list[R]:
     """Read a JSONL file of `model` records, failing on the first bad line with file:line:field."""
-    out: list[R] = []
-    reads = model.READS if issubclass(model, Record) else (SCHEMA_VERSION,)
-    for lineno, obj in iter_json_objects(path):
-        version = obj.get("schema_version", reads[-1])
-        if version not in reads:
-            raise UserError(
-                f"{path}:{lineno}:schema_version: file was written with schema {version}, "
-                f"this cautious reads schema {' or '.join(map(str, reads))}"
-            )
-        try:
-            out.append(model.model_validate(obj))
-        except ValidationError as exc:
-            raise UserError(f"{path}:{lineno}:{describe_validation_error(exc)}") from None
-    return out
+    return [parse_record(path, lineno, obj, model) for lineno, obj in iter_json_objects(path)]
 
 
 @contextmanager

@@ -26,15 +26,21 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cautious.answers import extract_final_answer, is_correct
 from cautious.errors import UserError
 from cautious.evaluate.extract import extract
 from cautious.jsonl import atomic_writer
-from cautious.models.base import ChatModel, SamplingParams
-from cautious.records import Message, Strategy
+from cautious.models.base import ChatModel, SamplingParams, load_model
+from cautious.paths import check_output_dir, check_output_file, refuse_overwriting_inputs
+from cautious.request_cache import CachingModel
+from cautious.records import Example, Message, Strategy
+from cautious.shapes import PAPER_STRATEGIES
 from cautious.stats import bootstrap_macro, wilson
-from cautious.task import Task
+from cautious.strategies import get_strategy, load_catalog
+from cautious.task import draw_examples, input_files
+from cautious.tasks import resolve_tasks
 
 
 Score = Literal["strict", "flexible"]
@@ -57,6 +63,21 @@ class Cell:
     outcomes_flexible: list[int] = field(default_factory=list)
     parsed: int = 0
     parsed_flexible: int = 0
+
+    def add(self, example: Example, text: str, tokens: int) -> None:
+        """Score one probe answer, strictly and flexibly."""
+        final = extract_final_answer(text)
+        ok = int(is_correct(example, final))
+        flex = extract(text, example, "flexible")
+        ok_flex = int(is_correct(example, flex.answer))
+        self.n += 1
+        self.correct += ok
+        self.outcomes.append(ok)
+        self.correct_flexible += ok_flex
+        self.outcomes_flexible.append(ok_flex)
+        self.parsed += int(final is not None)
+        self.parsed_flexible += int(flex.parsed)
+        self.tokens += tokens
 
     @property
     def accuracy(self) -> float:
@@ -102,41 +123,24 @@ def probe_messages(strategy: Strategy, text: str) -> list[Message]:
 
 def measure(
     probe: ChatModel,
-    tasks: list[Task],
-    strategies: list[Strategy],
-    split: str = "dev",
-    n: int = 50,
-    seed: int = 0,
+    examples: dict[str, list[Example]],
+    strategies: dict[str, list[Strategy]] | list[Strategy],
     params: SamplingParams | None = None,
     batch_size: int = 32,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[Cell]:
-    """The score matrix: every task × strategy on the same `n` examples of `split`."""
+    """The score matrix: every task (its drawn dev `examples`) × each of its candidate
+    `strategies` (one list for every task, or a list per task), on the same examples."""
     params = params or SamplingParams(max_tokens=256)
     cells: list[Cell] = []
-    for task in tasks:
-        task.check_split(split)
-        examples = task.examples(split, n=n, seed=seed)
-        if not examples:
-            raise UserError(f"task {task.name!r} has no {split} examples to probe (empty selection)")
-        for strategy in strategies:
-            cell = Cell(task.name, strategy.name, 0, 0, 0)
-            for start in range(0, len(examples), batch_size):
-                chunk = examples[start : start + batch_size]
+    for task, exs in examples.items():
+        for strategy in strategies[task] if isinstance(strategies, dict) else strategies:
+            cell = Cell(task, strategy.name, 0, 0, 0)
+            for start in range(0, len(exs), batch_size):
+                chunk = exs[start : start + batch_size]
                 outs = probe.chat([probe_messages(strategy, ex.input) for ex in chunk], params)
                 for ex, out in zip(chunk, outs):
-                    final = extract_final_answer(out.text)
-                    ok = int(is_correct(ex, final))
-                    flex = extract(out.text, ex, "flexible")
-                    ok_flex = int(is_correct(ex, flex.answer))
-                    cell.n += 1
-                    cell.correct += ok
-                    cell.outcomes.append(ok)
-                    cell.correct_flexible += ok_flex
-                    cell.outcomes_flexible.append(ok_flex)
-                    cell.parsed += int(final is not None)
-                    cell.parsed_flexible += int(flex.parsed)
-                    cell.tokens += out.completion_tokens
+                    cell.add(ex, out.text, out.completion_tokens)
                 if on_progress:
                     on_progress(len(chunk))
             cells.append(cell)
@@ -198,3 +202,83 @@ def write_selection(out_dir: str | Path, cells: list[Cell], chosen: dict[str, st
                              "parse_rate_flexible": c.parse_rate_flexible} for c in cells]
         json.dump({"probe": probe, "split": split, "decided_by": score, "cells": rows, "chosen": chosen}, fh, indent=2)
     return map_path
+
+
+class SelectConfig(BaseModel):
+    """How the probe is measured and how its score matrix decides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    out: Path
+    max_tokens: int = Field(256, ge=1, description="max new tokens per probe answer")
+    batch_size: int = Field(32, ge=1)
+    tie_tolerance: float = Field(0.0, ge=0, le=1, description="accuracy gap treated as a tie (then fewer tokens wins)")
+    intervals: bool = Field(True, description="also a tie: a gap whose paired bootstrap 95% interval includes 0")
+    score: Score = "strict"
+    split: str = "dev"
+
+    @field_validator("split")
+    @classmethod
+    def _not_test(cls, split: str) -> str:
+        if split == "test":
+            raise ValueError("selection must not see the test split it is reported on; use dev (or train)")
+        return split
+
+
+@dataclass
+class SelectResult:
+    cells: list[Cell]
+    chosen: dict[str, str]
+    strategy_map: Path
+
+
+def select_strategies(
+    probe: ChatModel,
+    examples: dict[str, list[Example]],
+    candidates: dict[str, list[Strategy]] | list[Strategy],
+    cfg: SelectConfig,
+    on_progress: Callable[[int], None] | None = None,
+) -> SelectResult:
+    """Measure the probe on every task × candidate, choose per task, write the strategy map."""
+    cells = measure(probe, examples, candidates, SamplingParams(max_tokens=cfg.max_tokens), cfg.batch_size, on_progress)
+    chosen = choose(cells, cfg.tie_tolerance, cfg.intervals, cfg.score)
+    return SelectResult(cells, chosen, write_selection(cfg.out, cells, chosen, probe.name, cfg.split, cfg.score))
+
+
+class SelectJob(SelectConfig):
+    """`cautious select` from names: a probe spec, tasks, candidate strategies."""
+
+    probe: str
+    tasks: str = "lab"
+    strategies: str = ",".join(PAPER_STRATEGIES)
+    n: int = Field(50, ge=1, description="dev examples per task")
+    seed: int = 0
+    strategies_file: list[Path] = Field(default_factory=list)
+    #: What the probe reads per strategy: the teacher instruction, or its one-line card.
+    instructions: Literal["full", "card"] = "full"
+    cache: Path | None = Field(None, description="request cache (SQLite) for the probe's replies")
+
+
+def run_select_job(job: SelectJob, on_progress: Callable[[int], None] | None = None,
+                   on_start: Callable[[int], None] | None = None) -> SelectResult:
+    """Check paths, resolve names, draw the dev examples, measure, choose, write."""
+    check_output_dir(job.out)  # before the probe is measured, which is the expensive part
+    if job.cache is not None:
+        check_output_file(job.cache, "--cache")
+    catalog = load_catalog(job.strategies_file)
+    candidates = [get_strategy(s.strip(), catalog) for s in job.strategies.split(",") if s.strip()]
+    if not candidates:
+        raise UserError("no strategies selected")
+    candidates = [c.as_card() for c in candidates] if job.instructions == "card" else candidates
+    task_list = resolve_tasks(job.tasks)
+    outputs = [job.out / "strategy_map.yaml", job.out / "scores.json"] + ([job.cache] if job.cache else [])
+    refuse_overwriting_inputs(outputs, input_files(task_list, job.strategies_file))
+    examples = draw_examples(task_list, job.split, job.n, job.seed)
+    if on_start:
+        on_start(sum(map(len, examples.values())) * len(candidates))
+    probe = load_model(job.probe, catalog)
+    probe = CachingModel(probe, job.cache) if job.cache is not None else probe
+    try:
+        return select_strategies(probe, examples, candidates, job, on_progress)
+    finally:
+        probe.close()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from pathlib import Path
 
 from cautious.errors import UserError
 from cautious.records import AnswerType, Example
@@ -26,6 +28,10 @@ class Task(ABC):
     splits: tuple[str, ...] = SPLITS
     #: What running it needs beyond a model, shown by `cautious tasks list` (e.g. "judge").
     needs: tuple[str, ...] = ()
+    #: The file the task reads, if any (no output may overwrite it).
+    path: Path | None = None
+    #: The task's own generation limit in evaluation (None: the evaluator's default).
+    max_new_tokens: int | None = None
 
     @abstractmethod
     def examples(self, split: str = "test", n: int | None = None, seed: int = 0) -> list[Example]:
@@ -34,6 +40,25 @@ class Task(ABC):
     def check_split(self, split: str) -> None:
         if split not in self.splits:
             raise UserError(f"task {self.name!r} has no split {split!r}; its splits: {', '.join(self.splits)}")
+
+
+def draw_examples(tasks: list[Task], split: str, n: int | None = None, seed: int = 0) -> dict[str, list[Example]]:
+    """Every task's examples of `split`, by task name: the one place examples are drawn, so the
+    CLI verbs and `cautious run` check splits and empty selections the same way."""
+    drawn: dict[str, list[Example]] = {}
+    for task in tasks:
+        task.check_split(split)
+        examples = task.examples(split, n=n, seed=seed)
+        if not examples:
+            raise UserError(f"task {task.name!r} has no {split} examples (empty selection)")
+        drawn[task.name] = examples
+    return drawn
+
+
+def input_files(tasks: list[Task], *extra: Iterable[str | Path]) -> list[Path]:
+    """The files a verb reads (task files, then `extra` ones): no output may overwrite them."""
+    found = [Path(t.path) for t in tasks if t.path]
+    return found + [Path(p) for group in extra for p in (group or [])]
 
 
 def stable_bucket(text: str, buckets: int = 100) -> int:

@@ -9,8 +9,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from cautious.errors import UserError
-from cautious.paths import check_output_dir, refuse_overwriting_inputs
 
 console = Console()
 
@@ -50,6 +48,17 @@ def scores_table(scores, title: str) -> Table:
     return table
 
 
+def shown_scores(done, job) -> None:
+    """The scores table of this job's tasks and conditions, and where everything is."""
+    result = done.result
+    shown = [s for s in result.scores if (s.task, s.condition) in done.wanted]
+    console.print(scores_table(shown, title=f"{done.model_name} · {job.split} · zero-shot greedy"))
+    for line in done.notes:
+        console.print(f"[yellow]note:[/] {line}", highlight=False)
+    console.print(f"{result.new_records} new samples, {result.skipped} resumed from {job.out}, {result.seconds:.1f}s; "
+                  f"records and scores in {job.out}/ (`cautious report {job.out}`)", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_(
@@ -71,73 +80,15 @@ def register(app: typer.Typer) -> None:
         regex_select: int = typer.Option(0, "--regex-select", help="Which regex match: 0 = first, -1 = last."),
         strategies_file: list[Path] = typer.Option(None, "--strategies-file", help="YAML file(s) of extra strategies to detect."),
         label: str = typer.Option(None, "--label", help="Name of this run in reports (default: the folder name)."),
+        cache: Path = typer.Option(None, "--cache", help="SQLite request cache for the model's and judge's replies: a rerun asks only what is new."),
     ) -> None:
-        """Evaluate a model zero-shot (greedy) on tasks under each system-message condition.
+        """Evaluate a model zero-shot (greedy) on tasks under each system-message condition: one record per sample as
+        it goes, then a scores table (strict/flexible, parse rate, tokens, strategies). Rerun the same --out to resume."""
+        from cautious.evaluate.job import EvalJob, run_eval_job
+        from cautious.flags import from_flags
 
-        Writes one record per sample as it goes and a scores table (strict and flexible answer
-        extraction, parse rate, output tokens, which strategy the outputs show). Run it again
-        with the same --out to resume.
-        """
-        import re
-
-        from cautious.evaluate.conditions import parse_conditions
-        from cautious.evaluate.metrics import ScoringContext
-        from cautious.evaluate.runner import run_eval
-        from cautious.evaluate.runner import RUN_FILES
-        from cautious.models.base import load_model
-        from cautious.strategies import load_catalog
-        from cautious.tasks import resolve_tasks
-
-        if n is not None and n <= 0:
-            raise UserError("-n must be at least 1 (empty selection)")
-        if batch_size < 1:
-            raise UserError("--batch-size must be at least 1")
-        if max_new_tokens is not None and max_new_tokens < 1:
-            raise UserError("--max-new-tokens must be at least 1")
-        if judge_n < 1:
-            raise UserError("--judge-n must be at least 1")
-        if answer_regex is not None:
-            try:
-                re.compile(answer_regex)
-            except re.error as exc:
-                raise UserError(f"--answer-regex: not a valid regular expression ({exc})") from None
-        check_output_dir(out)  # before the model is loaded
-        conditions = parse_conditions(system)
-        catalog = load_catalog(strategies_file)
-        task_list = resolve_tasks(tasks)
-        inputs = [t.path for t in task_list if getattr(t, "path", None)] + list(strategies_file or [])
-        inputs += [Path(s.strip()[1:]) for spec in system for s in spec.split(",") if s.strip().startswith("@")]
-        refuse_overwriting_inputs([out / name for name in RUN_FILES], inputs)
-        needs_judge = [t.name for t in task_list if "judge" in getattr(t, "needs", ())]
-        if needs_judge and not judge:
-            raise UserError(f"task(s) {', '.join(needs_judge)} are scored by an LLM judge: pass --judge MODEL (e.g. openai:gpt-4o)")
-        selected = {}
-        for task in task_list:
-            task.check_split(split)
-            exs = task.examples(split, n=n, seed=seed)
-            if not exs:
-                raise UserError(f"task {task.name!r} has no {split} examples (empty selection)")
-            selected[task.name] = exs
-        ctx = ScoringContext(
-            judge=judge, judge_options={"n": judge_n} if judge else {}, answer_regex=answer_regex,
-            regex_group_select=regex_select,
-        )
-        chat_model = load_model(model, strategies=catalog) if model.split(":")[0] == "lab" else load_model(model)
-        total = sum(len(v) for v in selected.values()) * len(conditions)
-        try:
-            with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
-                job = bar.add_task("eval", total=total)
-                result = run_eval(
-                    chat_model, task_list, conditions, out, split=split, n=n, seed=seed, batch_size=batch_size,
-                    max_new_tokens=max_new_tokens, ctx=ctx, catalog=catalog, label=label or out.name,
-                    on_progress=lambda k: bar.advance(job, k), examples_by_task=selected,
-                )
-        finally:
-            chat_model.close()
-        wanted = {(t.name, c.name) for t in task_list for c in conditions}
-        shown = [s for s in result.scores if (s.task, s.condition) in wanted]
-        console.print(scores_table(shown, title=f"{chat_model.name} · {split} · zero-shot greedy"))
-        note = f"{result.new_records} new samples, {result.skipped} resumed from {out}, {result.seconds:.1f}s"
-        for line in getattr(chat_model, "notes", []):
-            console.print(f"[yellow]note:[/] {line}", highlight=False)
-        console.print(f"{note}; records and scores in {out}/ (`cautious report {out}`)", highlight=False)
+        job = from_flags(EvalJob, locals())
+        with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
+            bar_job = bar.add_task("eval", total=None)
+            done = run_eval_job(job, lambda k: bar.advance(bar_job, k), lambda total: bar.update(bar_job, total=total))
+        shown_scores(done, job)

@@ -17,8 +17,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from cautious.errors import UserError
-from cautious.paths import check_output_file, refuse_overwriting_inputs, same_file
 
 console = Console()
 err_console = Console(stderr=True)
@@ -68,6 +66,72 @@ def run_line(r) -> str:
     )
 
 
+def show_estimate(prepared) -> None:
+    """What the run would send and spend; nothing is sent or written."""
+    from cautious.generate.estimate import estimate
+
+    model, cfg = prepared.model, prepared.config
+    est = estimate(model.name, prepared.work, cfg.out, cfg.params, samples=cfg.samples, shard=cfg.shard, cache_path=cfg.cache,
+                   prices=cfg.prices)
+    console.print("[bold]dry run[/] — nothing sent, nothing written")
+    for line in est.lines(model.name):
+        console.print(f"  {line}", highlight=False)
+    if cfg.max_cost is not None and est.max_cost is not None and est.max_cost > cfg.max_cost:
+        console.print(f"  --max-cost ${cfg.max_cost:g} may stop the run before the end (it never overspends)", highlight=False)
+    model.close()
+
+
+def run_with_progress(prepared):
+    """`generate()` under a progress bar; Ctrl-C keeps what arrived and says how to resume."""
+    from cautious.generate import generate
+
+    cfg, progress = prepared.config, {"done": 0, "new": 0}
+    if cfg.samples > 1 and cfg.temperature == 0:
+        console.print("[yellow]warning:[/] --samples > 1 at --temperature 0 will mostly draw the same answer again")
+    try:
+        with Progress(TextColumn("generate"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
+            job = bar.add_task("generate", total=None)
+            return generate(
+                prepared.model, prepared.work, cfg,
+                on_progress=lambda k: (progress.update(new=progress["new"] + k), bar.advance(job, k)),
+                on_start=lambda items, done: (progress.update(done=done), bar.update(job, total=items - done)),
+            )
+    except KeyboardInterrupt:
+        cached = f"; every reply that arrived is also in the cache {cfg.cache}" if cfg.cache else ""
+        err_console.print(
+            f"interrupted: {progress['done'] + progress['new']} answers are kept in {cfg.out} ({progress['new']} new this run)"
+            f"{cached}; run the same command again to resume — it sends only what is missing",
+            highlight=False, soft_wrap=True,
+        )
+        raise typer.Exit(code=INTERRUPTED_EXIT) from None
+    finally:
+        prepared.model.close()
+
+
+def finish(result, prepared) -> None:
+    """Tables, the stats file, and the exit code a script can trust (see the module docstring)."""
+    from cautious.jsonl import atomic_writer
+
+    console.print(summary_table(result))
+    console.print(run_line(result), highlight=False)
+    with atomic_writer(prepared.stats_path) as fh:
+        fh.write(json.dumps(result.as_dict(), indent=2) + "\n")
+    failed = sum(s.reasons.get("request failed", 0) for s in result.summaries)
+    if failed:
+        console.print(failures_table(result))
+        first = next(s.first_failure for s in result.summaries if s.first_failure)
+        console.print(f"first error: {first}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"[yellow]{failed} answers failed after retries; rerun the same command to retry only those[/]")
+    if result.stopped == "budget":
+        console.print(
+            f"[yellow]stopped at the budget: ${result.cost_usd:.4f} spent of --max-cost ${prepared.config.max_cost:g}; "
+            f"{result.remaining} items left — rerun with a higher --max-cost to continue[/]"
+        )
+        raise typer.Exit(code=BUDGET_EXIT)
+    if failed:
+        raise typer.Exit(code=FAILED_EXIT)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def generate(
@@ -100,113 +164,13 @@ def register(app: typer.Typer) -> None:
         min_tokens: int = typer.Option(0, help="Reject answers with fewer completion tokens."),
         max_answer_tokens: int = typer.Option(None, help="Reject answers with more completion tokens."),
     ) -> None:
-        """Answer tasks with a teacher under each task's strategy; check every answer against gold.
+        """Answer tasks with a teacher under each task's strategy; check every answer against gold. Answers are
+        appended as they arrive and a rerun sends only what is missing; wrong or filtered ones are kept, flagged."""
+        from cautious.flags import from_flags
+        from cautious.generate.job import GenerateJob, prepare
 
-        Answers are appended as they arrive; rerunning the same command resumes and sends only
-        what is missing. Wrong, truncated, refused or filtered answers are kept and flagged
-        (`correct: false` or `error`); `cautious erase` drops them by default.
-        """
-        from cautious.generate import Filters, parse_shard
-        from cautious.generate import generate as run_generate
-        from cautious.generate.strategy_map import read_strategy_map
-        from cautious.jsonl import atomic_writer
-        from cautious.models.base import SamplingParams, load_model
-        from cautious.strategies import load_catalog
-        from cautious.tasks import resolve_tasks
-
-        if n <= 0:
-            raise UserError("-n must be at least 1 (empty selection)")
-        backend = teacher.split(":")[0]
-        if backend != "openai" and (base_url or rpm or tpm):
-            raise UserError("--base-url, --rpm and --tpm apply to `openai:MODEL` teachers only")
-        shard_spec = parse_shard(shard)
-        check_output_file(out)
-        catalog = load_catalog(strategies_file)
-        task_list = resolve_tasks(tasks)
-        mapping = read_strategy_map(strategy, [t.name for t in task_list], catalog)
-        cache_path = None if no_cache else (cache or (None if backend == "lab" else out.with_suffix(".cache.sqlite")))
-        stats_path = out.with_suffix(".stats.json")
-        if cache_path is not None:
-            check_output_file(cache_path, "--cache")
-        inputs = [t.path for t in task_list if getattr(t, "path", None)] + list(strategies_file or [])
-        inputs += ([Path(strategy)] if strategy not in catalog else []) + ([prices] if prices else [])
-        refuse_overwriting_inputs([out, stats_path] + ([cache_path] if cache_path else []), inputs)
-        if cache_path is not None and same_file(cache_path, out):
-            raise UserError(f"{out}: is also the request cache (--cache); give them different paths")
-        groups: dict[str, list] = {}
-        for task in task_list:
-            task.check_split(split)
-            examples = task.examples(split, n=n, seed=seed)
-            if not examples:
-                raise UserError(f"task {task.name!r} has no {split} examples (empty selection)")
-            groups.setdefault(mapping[task.name], []).extend(examples)
-        work = [(catalog[name], exs) for name, exs in groups.items()]
-        params = SamplingParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
-        if samples > 1 and temperature == 0:
-            console.print("[yellow]warning:[/] --samples > 1 at --temperature 0 will mostly draw the same answer again")
-        if backend == "openai":
-            model = load_model(
-                teacher, base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
-                rpm=rpm, tpm=tpm, timeout=timeout, max_retries=max_retries,
-            )
-        elif backend == "lab":
-            model = load_model(teacher, strategies=catalog)
-        else:
-            model = load_model(teacher)
-
-        if dry_run:
-            from cautious.generate.estimate import estimate
-
-            est = estimate(model.name, work, out, params, samples=samples, shard=shard_spec, cache_path=cache_path, prices=prices)
-            console.print("[bold]dry run[/] — nothing sent, nothing written")
-            for line in est.lines(model.name):
-                console.print(f"  {line}", highlight=False)
-            if max_cost is not None and est.max_cost is not None and est.max_cost > max_cost:
-                console.print(f"  --max-cost ${max_cost:g} may stop the run before the end (it never overspends)", highlight=False)
-            model.close()
-            return
-
-        filters = Filters(refusals=refusal_filter, min_tokens=min_tokens, max_tokens=max_answer_tokens)
-        progress = {"done": 0, "new": 0}
-
-        def advanced(k: int) -> None:
-            progress["new"] += k
-            bar.advance(job, k)
-
-        try:
-            with Progress(TextColumn("generate"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
-                job = bar.add_task("generate", total=None)
-                result = run_generate(
-                    model, work, str(out), params, batch_size=batch_size, on_progress=advanced,
-                    on_start=lambda items, done: (progress.update(done=done), bar.update(job, total=items - done)),
-                    cache=cache_path, concurrency=concurrency if backend == "openai" else None,
-                    samples=samples, filters=filters, shard=shard_spec, max_cost=max_cost, prices=prices,
-                )
-        except KeyboardInterrupt:
-            cached = f"; every reply that arrived is also in the cache {cache_path}" if cache_path else ""
-            err_console.print(
-                f"interrupted: {progress['done'] + progress['new']} answers are kept in {out} ({progress['new']} new this run)"
-                f"{cached}; run the same command again to resume — it sends only what is missing",
-                highlight=False, soft_wrap=True,
-            )
-            raise typer.Exit(code=INTERRUPTED_EXIT) from None
-        finally:
-            model.close()
-        console.print(summary_table(result))
-        console.print(run_line(result), highlight=False)
-        with atomic_writer(stats_path) as fh:
-            fh.write(json.dumps(result.as_dict(), indent=2) + "\n")
-        failed = sum(s.reasons.get("request failed", 0) for s in result.summaries)
-        if failed:
-            console.print(failures_table(result))
-            first = next(s.first_failure for s in result.summaries if s.first_failure)
-            console.print(f"first error: {first}", highlight=False, markup=False, soft_wrap=True)
-            console.print(f"[yellow]{failed} answers failed after retries; rerun the same command to retry only those[/]")
-        if result.stopped == "budget":
-            console.print(
-                f"[yellow]stopped at the budget: ${result.cost_usd:.4f} spent of --max-cost ${max_cost:g}; "
-                f"{result.remaining} items left — rerun with a higher --max-cost to continue[/]"
-            )
-            raise typer.Exit(code=BUDGET_EXIT)
-        if failed:
-            raise typer.Exit(code=FAILED_EXIT)
+        job = from_flags(GenerateJob, locals())
+        prepared = prepare(job)
+        if job.dry_run:
+            return show_estimate(prepared)
+        finish(run_with_progress(prepared), prepared)

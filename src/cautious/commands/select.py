@@ -9,8 +9,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from cautious.errors import UserError
-from cautious.paths import check_output_dir, refuse_overwriting_inputs
 from cautious.shapes import PAPER_STRATEGIES
 
 console = Console()
@@ -42,6 +40,7 @@ def register(app: typer.Typer) -> None:
         n: int = typer.Option(50, "-n", help="Examples per task."),
         seed: int = typer.Option(0),
         strategies_file: list[Path] = typer.Option(None, "--strategies-file", help="YAML file(s) of extra strategies."),
+        cache: Path = typer.Option(None, "--cache", help="SQLite request cache for the probe's replies: a rerun asks only what is new."),
         max_tokens: int = typer.Option(256, help="Max new tokens per probe answer."),
         batch_size: int = typer.Option(32),
         tie_tolerance: float = typer.Option(0.0, help="Accuracy gap treated as a tie (then fewer tokens wins)."),
@@ -53,41 +52,12 @@ def register(app: typer.Typer) -> None:
                                                  "Both are written to scores.json."),
     ) -> None:
         """Measure the probe on every task × strategy and write the best strategy per task."""
-        from cautious.models.base import SamplingParams, load_model
-        from cautious.select import choose, measure, write_selection
-        from cautious.strategies import get_strategy, load_catalog
-        from cautious.tasks import resolve_tasks
+        from cautious.flags import from_flags
+        from cautious.select import SelectJob, run_select_job
 
-        if n <= 0:
-            raise UserError("-n must be at least 1 (empty selection)")
-        if instructions not in ("full", "card"):
-            raise UserError(f"--instructions {instructions!r}: expected `full` or `card`")
-        if score not in ("strict", "flexible"):
-            raise UserError(f"--score {score!r}: expected `strict` or `flexible`")
-        if split == "test":
-            raise UserError("--split test: selection must not see the test split it is reported on; use dev (or train)")
-        if not 0 <= tie_tolerance <= 1:
-            raise UserError(f"--tie-tolerance {tie_tolerance:g}: expected an accuracy gap between 0 and 1 (e.g. 0.02)")
-        check_output_dir(out)  # before the probe is measured, which is the expensive part
-        catalog = load_catalog(strategies_file)
-        candidates = [get_strategy(s.strip(), catalog) for s in strategies.split(",") if s.strip()]
-        if instructions == "card":
-            candidates = [c.as_card() for c in candidates]
-        if not candidates:
-            raise UserError("no strategies selected")
-        task_list = resolve_tasks(tasks)
-        inputs = [t.path for t in task_list if getattr(t, "path", None)] + list(strategies_file or [])
-        refuse_overwriting_inputs([out / "strategy_map.yaml", out / "scores.json"], inputs)
-        for task in task_list:
-            task.check_split(split)
-        model = load_model(probe, strategies=catalog) if probe.split(":")[0] == "lab" else load_model(probe)
-        total = len(task_list) * len(candidates) * n
+        job = from_flags(SelectJob, locals())
         with Progress(TextColumn("select"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
-            job = bar.add_task("select", total=total)
-            cells = measure(model, task_list, candidates, split, n, seed, SamplingParams(max_tokens=max_tokens), batch_size,
-                            on_progress=lambda k: bar.advance(job, k))
-        model.close()
-        chosen = choose(cells, tie_tolerance, intervals, score)  # type: ignore[arg-type]
-        path = write_selection(out, cells, chosen, model.name, split, score)  # type: ignore[arg-type]
-        console.print(matrix_table(cells, chosen, score))
-        console.print(f"strategy map → {path}")
+            bar_job = bar.add_task("select", total=None)
+            result = run_select_job(job, lambda k: bar.advance(bar_job, k), lambda total: bar.update(bar_job, total=total))
+        console.print(matrix_table(result.cells, result.chosen, job.score))
+        console.print(f"strategy map → {result.strategy_map}")

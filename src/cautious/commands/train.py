@@ -10,10 +10,24 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cautious.errors import UserError
-from cautious.paths import same_file
 
 console = Console()
+
+
+def preview(cfg, count: int) -> None:
+    """Print `count` rendered examples with the trained text marked; train nothing."""
+    from cautious.train.recipe import preview_labels
+
+    shown, stats = preview_labels(cfg, count)
+    for block in shown:
+        console.print(block, highlight=False, soft_wrap=True)
+        console.print()
+    console.print(
+        f"{stats.samples} samples · {stats.tokens:,} tokens · {stats.trained_tokens:,} trained "
+        f"({100 * stats.trained_tokens / max(1, stats.tokens):.1f}%) · {stats.truncated} truncated · "
+        "«marked» text is trained, the rest is masked",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -43,39 +57,11 @@ def register(app: typer.Typer) -> None:
         progress: bool = typer.Option(None, "--progress/--no-progress", help="Show the progress bar."),
     ) -> None:
         """Fine-tune a student: assistant-only loss, packing, progressive stages, LoRA, exact resume."""
-        from cautious.train.config import LoraSettings, load_config
+        from cautious.train.config import config_from_cli
 
-        overrides = {
-            "model": model, "output_dir": output_dir, "epochs": epochs, "max_steps": max_steps, "lr": lr,
-            "max_len": max_len, "batch_size": batch_size, "micro_batch_size": micro_batch_size, "seed": seed,
-            "packing": packing, "precision": precision, "save_every": save_every, "system_message": system_message,
-            "progress": progress,
-        }  # fmt: skip
-        if data:
-            overrides["stages"] = [{"datasets": [str(p) for p in data]}]
-        cfg = load_config(config, overrides, list(set_ or []))
-        if lora is not None:  # --lora keeps the config's LoRA settings, or takes the defaults
-            cfg = cfg.model_copy(update={"lora": (cfg.lora or LoraSettings()) if lora else None})
+        cfg = config_from_cli(config, locals(), set_, data, lora)
         if show_labels is not None:
-            from cautious.train.recipe import preview_labels
-
-            shown, stats = preview_labels(cfg, show_labels)
-            for block in shown:
-                console.print(block, highlight=False, soft_wrap=True)
-                console.print()
-            console.print(
-                f"{stats.samples} samples · {stats.tokens:,} tokens · {stats.trained_tokens:,} trained "
-                f"({100 * stats.trained_tokens / max(1, stats.tokens):.1f}%) · {stats.truncated} truncated · "
-                "«marked» text is trained, the rest is masked",
-                highlight=False,
-            )
-            return
-        from cautious.train.config import dump_config
+            return preview(cfg, show_labels)
         from cautious.train.recipe import train as run_train
-
-        saved = cfg.output_dir / "train_config.yaml"
-        if config is not None and same_file(config, saved) and config.read_text(encoding="utf-8") != dump_config(cfg):
-            raise UserError(f"{config}: is the config the run saves in its --output-dir, and these flags change it; "
-                            "copy it elsewhere first")
 
         run_train(cfg, resume=resume, overwrite=overwrite, stop_after=stop_after, log=lambda m: console.print(m, highlight=False))

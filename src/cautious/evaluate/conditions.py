@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cautious.erase import SYSTEM_PRESETS
@@ -29,6 +29,8 @@ from cautious.paths import read_text
 class Condition:
     name: str
     text: str
+    #: The file an `@path` condition was read from (an input no output may overwrite).
+    path: Path | None = field(default=None, compare=False)
 
     @property
     def digest(self) -> str:
@@ -41,7 +43,7 @@ def parse_condition(spec: str) -> Condition:
         return Condition(spec, SYSTEM_PRESETS[spec])
     if spec.startswith("@"):
         path = Path(spec[1:])
-        return Condition(path.stem, read_text(path, "system message file").strip())
+        return Condition(path.stem, read_text(path, "system message file").strip(), path)
     if re.fullmatch(r"[\w.-]+", spec):
         raise UserError(
             f"unknown system message preset {spec!r}; presets: {', '.join(SYSTEM_PRESETS)} "

@@ -22,7 +22,6 @@ the model's own previous answer.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -30,32 +29,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 
 from cautious.errors import UserError
 from cautious.evaluate.conditions import Condition
+from cautious.evaluate.config import EvalConfig
+from cautious.evaluate.manifest import RUN_FILE, EvalManifest, TaskEntry
 from cautious.evaluate.detect import StrategyDetector, usage
 from cautious.evaluate.metrics import EvalOutput, ScoringContext, metric_info, score_outputs
-from cautious.jsonl import atomic_writer, describe_validation_error, dump_record, parse_object
+from cautious.append_log import AppendLog, read_log
+from cautious.jsonl import atomic_writer
 from cautious.locks import exclusive
-from cautious.paths import naming
 from cautious.models.base import ChatModel, SamplingParams
 from cautious.records import SCHEMA_VERSION, EvalRecord, Example, Message, Strategy
+from cautious.task import Task, draw_examples
 
-RUN_FILE = "run.json"
 RECORDS_FILE = "records.jsonl"
 SCORES_FILE = "scores.json"
 RUN_FILES = (RUN_FILE, RECORDS_FILE, SCORES_FILE)
 #: Used when neither the task (`max_new_tokens` attribute) nor the user sets a limit.
 DEFAULT_MAX_NEW_TOKENS = 512
-#: Run settings that must not change within one folder.
-_FIXED = ("model", "split", "seed", "answer_regex", "regex_group_select", "temperature")
 
 
-def task_max_new_tokens(task: Any, override: int | None) -> int:
+def task_max_new_tokens(task: Task, override: int | None) -> int:
     if override is not None:
         return override
-    return int(getattr(task, "max_new_tokens", None) or DEFAULT_MAX_NEW_TOKENS)
+    return int(task.max_new_tokens or DEFAULT_MAX_NEW_TOKENS)
 
 
 def record_key(task: str, condition: str, example_id: str) -> tuple[str, str, str]:
@@ -65,75 +63,28 @@ def record_key(task: str, condition: str, example_id: str) -> tuple[str, str, st
 # ---- the run folder -----------------------------------------------------------------------
 
 
-def load_records(path: Path, repair: bool = False) -> list[EvalRecord]:
-    """Every record of `path`. A torn last line (a crash mid-write: no newline, not valid JSON)
-    is ignored — and cut off when `repair`, so appending can go on — while a bad line anywhere
-    else stops with file:line:field."""
-    if not path.exists():
-        return []
-    raw = path.read_bytes()
-    cut = raw.rfind(b"\n") + 1
-    complete, tail = raw[:cut], raw[cut:]
-    lines = complete.decode("utf-8").splitlines()
-    if tail.strip():
-        try:
-            json.loads(tail)
-            lines.append(tail.decode("utf-8"))
-            if repair:  # a whole record that only lacks its newline
-                with path.open("ab") as fh:
-                    fh.write(b"\n")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            if repair:
-                with path.open("r+b") as fh:
-                    fh.truncate(cut)
-    out: list[EvalRecord] = []
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        obj = parse_object(path, lineno, line)
-        if obj.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
-            raise UserError(f"{path}:{lineno}:schema_version: written with schema {obj.get('schema_version')}, "
-                            f"this cautious reads {SCHEMA_VERSION}")
-        try:
-            out.append(EvalRecord.model_validate(obj))
-        except ValidationError as exc:
-            raise UserError(f"{path}:{lineno}:{describe_validation_error(exc)}") from None
-    return out
+class EvalLog(AppendLog[EvalRecord]):
+    """`records.jsonl`: identity `(task, condition, example_id)`; a record whose request
+    failed (`error`) is removed on resume and asked again."""
+
+    model = EvalRecord
+
+    def key(self, record) -> tuple[str, str, str]:
+        return record_key(record.task, record.condition, record.example_id)
+
+    def retry(self, record) -> bool:
+        return record.error is not None
+
+
+def load_records(path: Path) -> list[EvalRecord]:
+    """Every record of `path`, unchanged; a torn last line (a run that died, or one still
+    writing) is left out, a bad line anywhere else stops with file:line:field."""
+    return read_log(path, EvalRecord)
 
 
 def latest_records(records: list[EvalRecord]) -> dict[tuple[str, str, str], EvalRecord]:
     """One record per (task, condition, example): the last one written wins (a retried error)."""
     return {record_key(r.task, r.condition, r.example_id): r for r in records}
-
-
-def read_run(out_dir: Path) -> dict[str, Any] | None:
-    path = out_dir / RUN_FILE
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{path}:{exc.lineno}: malformed JSON ({exc.msg})") from None
-    if not isinstance(data, dict):
-        raise UserError(f"{path}: expected a JSON object")
-    return data
-
-
-def _write_json(path: Path, data: Any) -> None:
-    with atomic_writer(path) as fh:
-        fh.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def check_compatible(old: dict[str, Any], new: dict[str, Any], out_dir: Path) -> None:
-    for key in _FIXED:
-        if old.get(key) != new.get(key):
-            raise UserError(
-                f"{out_dir}: this folder holds a run with {key}={old.get(key)!r}, not {new.get(key)!r}; "
-                "use another --out folder (runs with different settings are compared by `cautious report DIR1 DIR2`)"
-            )
-    for name, text in new.get("conditions", {}).items():
-        if name in old.get("conditions", {}) and old["conditions"][name] != text:
-            raise UserError(f"{out_dir}: condition {name!r} was run with a different system message; use another --out folder")
 
 
 # ---- scores -------------------------------------------------------------------------------
@@ -190,12 +141,11 @@ def aggregate(records: list[EvalRecord], infos: dict[str, dict[str, Any]] | None
     return out
 
 
-def write_scores(out_dir: Path, run: dict[str, Any]) -> list[TaskScore]:
-    records = load_records(out_dir / RECORDS_FILE)
-    infos = {name: t.get("metric_info", {}) for name, t in run.get("tasks", {}).items()}
-    scores = aggregate(records, infos)
-    _write_json(out_dir / SCORES_FILE, {"schema_version": SCHEMA_VERSION, "model": run.get("model"),
-                                        "label": run.get("label"), "scores": [s.as_dict() for s in scores]})
+def write_scores(out_dir: Path, run: EvalManifest) -> list[TaskScore]:
+    scores = aggregate(load_records(out_dir / RECORDS_FILE), run.metric_infos())
+    with atomic_writer(out_dir / SCORES_FILE) as fh:
+        doc = {"schema_version": SCHEMA_VERSION, "model": run.model, "label": run.label, "scores": [s.as_dict() for s in scores]}
+        fh.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return scores
 
 
@@ -252,7 +202,7 @@ def generate_outputs(model: ChatModel, system: str, examples: list[Example], par
 
 def run_eval(
     model: ChatModel,
-    tasks: list[Any],
+    tasks: list[Task],
     conditions: list[Condition],
     out_dir: str | Path,
     *,
@@ -265,84 +215,69 @@ def run_eval(
     catalog: dict[str, Strategy] | None = None,
     label: str | None = None,
     on_progress: Callable[[int], None] | None = None,
-    examples_by_task: dict[str, list[Example]] | None = None,
 ) -> EvalResult:
-    """Evaluate `model` on every task × condition, appending to `out_dir/records.jsonl`.
-
-    `examples_by_task` lets a caller that already drew the examples (the CLI, to size its
-    progress bar) pass them in; otherwise each task's `examples(split, n, seed)` is used.
-    """
-    if batch_size < 1:
-        raise UserError("--batch-size must be at least 1")
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
+    """`evaluate` from tasks: draws `n` examples of `split` per task first (lm-eval's
+    `simple_evaluate` to its `evaluate`)."""
     ctx = ctx or ScoringContext()
+    cfg = EvalConfig(out=Path(out_dir), system=conditions, split=split, seed=seed, batch_size=batch_size,
+                     max_new_tokens=max_new_tokens, judge=ctx.judge, judge_n=ctx.judge_options.get("n", 3),
+                     answer_regex=ctx.answer_regex, regex_select=ctx.regex_group_select, label=label)
+    require_judge(tasks, cfg)
+    return evaluate(model, tasks, draw_examples(tasks, split, n, seed), cfg, catalog, on_progress)
+
+
+def require_judge(tasks: list[Task], cfg: EvalConfig) -> None:
+    needs_judge = [t.name for t in tasks if "judge" in t.needs]
+    if needs_judge and not cfg.judge:
+        raise UserError(f"task(s) {', '.join(needs_judge)} are scored by an LLM judge: pass --judge MODEL (e.g. openai:gpt-4o)")
+
+
+def evaluate(
+    model: ChatModel,
+    tasks: list[Task],
+    examples: dict[str, list[Example]],
+    cfg: EvalConfig,
+    catalog: dict[str, Strategy] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> EvalResult:
+    """Evaluate `model` on every task's drawn `examples` × condition, appending to
+    `cfg.out/records.jsonl`; a rerun skips what is recorded."""
+    require_judge(tasks, cfg)
+    started = time.perf_counter()
+    out_dir, split, seed, label, conditions = cfg.out, cfg.split, cfg.seed, cfg.label, cfg.system
+    batch_size, max_new_tokens = cfg.batch_size, cfg.max_new_tokens
+    ctx = cfg.scoring()
     detector = StrategyDetector(catalog)
     temperature = 0.0
+    selected = examples
 
-    needs_judge = [t.name for t in tasks if "judge" in getattr(t, "needs", ())]
-    if needs_judge and not ctx.judge:
-        raise UserError(f"task(s) {', '.join(needs_judge)} are scored by an LLM judge: pass --judge MODEL (e.g. openai:gpt-4o)")
-    selected: dict[str, list[Example]] = {}
-    for task in tasks:
-        if examples_by_task is not None and task.name in examples_by_task:
-            selected[task.name] = examples_by_task[task.name]
-            continue
-        task.check_split(split)
-        exs = task.examples(split, n=n, seed=seed)
-        if not exs:
-            raise UserError(f"task {task.name!r} has no {split} examples (empty selection)")
-        selected[task.name] = exs
-
-    run = {
-        "schema_version": SCHEMA_VERSION,
-        "model": model.name,
-        "label": label,
-        "split": split,
-        "seed": seed,
-        "temperature": temperature,
-        "answer_regex": ctx.answer_regex,
-        "regex_group_select": ctx.regex_group_select if ctx.answer_regex else None,
-        "conditions": {c.name: c.text for c in conditions},
-        "tasks": {},
-        "judge": ctx.judge,
-        "judge_options": ctx.judge_options,
-    }
+    tasks_run = {task.name: TaskEntry(
+        source=task.source, answer_type=task.answer_type,
+        max_new_tokens=task_max_new_tokens(task, max_new_tokens), n=len(selected[task.name]),
+        metric_info=metric_info(task, selected[task.name][0].metric), needs=list(task.needs),
+    ) for task in tasks}
+    run = EvalManifest(
+        model=model.name, label=label, split=split, seed=seed, temperature=temperature, answer_regex=ctx.answer_regex,
+        regex_group_select=ctx.regex_group_select if ctx.answer_regex else None, conditions={c.name: c.text for c in conditions},
+        tasks=tasks_run, judge=ctx.judge, judge_options=ctx.judge_options,
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     with exclusive(out_dir, "eval", folder=True):  # a second writer would append every record again
-        old = read_run(out_dir)
-        if old is not None:
-            check_compatible(old, run, out_dir)
-            run["conditions"] = {**old.get("conditions", {}), **run["conditions"]}
-            run["tasks"] = dict(old.get("tasks", {}))
-            run["label"] = label or old.get("label")
-            run["created"] = old.get("created")
-            if old.get("model_notes"):
-                run["model_notes"] = old["model_notes"]
-        run.setdefault("created", None)
-        run["created"] = run["created"] or time.strftime("%Y-%m-%dT%H:%M:%S")
-        for task in tasks:
-            exs = selected[task.name]
-            run["tasks"][task.name] = {
-                "source": getattr(task, "source", ""),
-                "answer_type": getattr(task, "answer_type", "text"),
-                "max_new_tokens": task_max_new_tokens(task, max_new_tokens),
-                "n": len(exs),
-                "metric_info": metric_info(task, exs[0].metric),
-                "needs": list(getattr(task, "needs", ())),
-            }
-        _write_json(out_dir / RUN_FILE, run)
+        old = EvalManifest.read(out_dir)
+        run = (old.extended_by(run, out_dir) if old is not None else run).stamped()
+        run.write(out_dir)
 
-        records_path = out_dir / RECORDS_FILE
-        done = {k for k, r in latest_records(load_records(records_path, repair=True)).items() if r.error is None}
+        log = EvalLog(out_dir / RECORDS_FILE)
+        log.load()  # a torn tail is repaired, failed requests are asked again
+        order: dict[tuple[str, str, str], int] = {}
         new = skipped = 0
-        with records_path.open("a", encoding="utf-8") as fh:
+        try:
             for task in tasks:
-                exs = selected[task.name]
+                exs = sorted(selected[task.name], key=lambda ex: -len(ex.input))  # similar lengths share a batch: less padding
                 params = SamplingParams(temperature=temperature, max_tokens=task_max_new_tokens(task, max_new_tokens))
                 for cond in conditions:
-                    todo = [ex for ex in exs if record_key(task.name, cond.name, ex.id) not in done]
-                    todo.sort(key=lambda ex: -len(ex.input))  # similar lengths share a batch: less padding
+                    order.update({record_key(task.name, cond.name, ex.id): len(order) for ex in exs})
+                    todo = [ex for ex in exs if record_key(task.name, cond.name, ex.id) not in log]
                     skipped += len(exs) - len(todo)
                     if on_progress and len(exs) > len(todo):
                         on_progress(len(exs) - len(todo))
@@ -352,19 +287,17 @@ def run_eval(
                         ok = [i for i, o in enumerate(outputs) if o.finish_reason != "error"]
                         pairs = score_outputs(task, [chunk[i] for i in ok], [outputs[i] for i in ok], ctx) if ok else []
                         scored = dict(zip(ok, pairs))
-                        lines = [dump_record(_record(model, task, split, cond, ex, out, msgs, prompt_tokens[i], scored.get(i), detector)) + "\n"
-                                 for i, (ex, out, msgs) in enumerate(zip(chunk, outputs, prompts))]
-                        with naming(records_path):
-                            fh.write("".join(lines))
-                            fh.flush()
-                            os.fsync(fh.fileno())
-                        new += len(chunk)
+                        new += log.append([_record(model, task, split, cond, ex, out, msgs, prompt_tokens[i], scored.get(i), detector)
+                                           for i, (ex, out, msgs) in enumerate(zip(chunk, outputs, prompts))])
                         if on_progress:
                             on_progress(len(chunk))
-        notes = list(getattr(model, "notes", []) or [])
+        finally:
+            log.close()
+        log.finalize(order)  # work order, so a resumed run ends byte-identical to an uninterrupted one
+        notes = list(model.notes)
         if notes:
-            run["model_notes"] = sorted(set(run.get("model_notes", []) + notes))
-            _write_json(out_dir / RUN_FILE, run)
+            run = run.model_copy(update={"model_notes": sorted(set(run.model_notes + notes))})
+            run.write(out_dir)
         scores = write_scores(out_dir, run)
         return EvalResult(out_dir=out_dir, scores=scores, new_records=new, skipped=skipped, seconds=time.perf_counter() - started)
 

@@ -15,7 +15,6 @@ module is the small API the rest of cautious calls.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from cautious.generate.build import (
     GenerateResult,
@@ -28,61 +27,52 @@ from cautious.generate.build import (
     request_hash,
     sample_params,
 )
+from cautious.generate.config import GenerateConfig
 from cautious.generate.driver import run
 from cautious.generate.verify import Filters, TaskSummary, verify
-from cautious.models.base import ChatModel, SamplingParams
+from cautious.models.base import ChatModel
 from cautious.records import Example, Strategy
 
 
 def generate(
     model: ChatModel,
     work: list[tuple[Strategy, list[Example]]],
-    out_path: str,
-    params: SamplingParams,
-    batch_size: int = 32,
-    on_progress: Callable[[int], None] | None = None,
+    cfg: GenerateConfig,
     *,
-    cache: str | Path | None = None,
-    concurrency: int | None = None,
-    samples: int = 1,
-    filters: Filters | None = None,
-    shard: tuple[int, int] = (0, 1),
-    max_cost: float | None = None,
-    prices: str | Path | None = None,
+    on_progress: Callable[[int], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
 ) -> GenerateResult:
-    """Answer every (strategy, examples) group into `out_path`, resuming what is there.
+    """Answer every (strategy, examples) group into `cfg.out`, resuming what is there.
 
-    `cache` is a SQLite request cache (None: no cache — fine for the free lab teacher).
-    `samples` > 1 draws up to that many samples per example and keeps the first accepted one.
-    `max_cost` (USD, needs a price for the model) stops cleanly before it would be exceeded.
-    `on_start(items, already_done)` is called once the resume point is known.
+    `on_progress(k)` is called as answers are written, `on_start(items, already_done)` once
+    the resume point is known.
     """
     return run(
-        model,
-        work,
-        out_path,
-        params,
-        batch_size=batch_size,
-        on_progress=on_progress,
-        cache_path=cache,
-        concurrency=concurrency,
-        samples=samples,
-        filters=filters or Filters(),
-        shard=shard,
-        max_cost=max_cost,
-        prices=prices,
-        on_start=on_start,
+        model, work, str(cfg.out), cfg.params, batch_size=cfg.batch_size, on_progress=on_progress, cache_path=cfg.cache,
+        concurrency=cfg.concurrency, samples=cfg.samples, filters=cfg.filters, shard=cfg.shard, max_cost=cfg.max_cost,
+        prices=cfg.prices, on_start=on_start,
     )
+
+
+def group_by_strategy(
+    examples: list[Example], mapping: dict[str, str], catalog: dict[str, Strategy]
+) -> list[tuple[Strategy, list[Example]]]:
+    """The work of one `generate` call: each example under its task's strategy (`mapping`)."""
+    groups: dict[str, list[Example]] = {}
+    for ex in examples:
+        groups.setdefault(mapping[ex.task], []).append(ex)
+    return [(catalog[name], exs) for name, exs in groups.items()]
 
 
 __all__ = [
     "Filters",
+    "GenerateConfig",
     "GenerateResult",
     "TaskSummary",
     "answer_examples",
     "build_answer",
     "generate",
+    "group_by_strategy",
     "in_shard",
     "item_hash",
     "logical_messages",

@@ -6,31 +6,13 @@ Everything here is a pure function of its inputs (no I/O, no concurrency), so th
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 
 from cautious.errors import UserError
 from cautious.generate.verify import Filters, TaskSummary, verify
 from cautious.models.base import ChatModel, Completion, SamplingParams
 from cautious.records import Example, Message, Strategy, TeacherAnswer, TeacherCall
-
-
-def request_hash(
-    model: str, messages: list[Message], params: SamplingParams, sample_index: int, steps: list[dict] | None = None
-) -> str:
-    """Identity of a request: model, full messages, sampling settings and sample index —
-    never the prompt text alone, so legitimate duplicate prompts are not merged. `steps`
-    (multi-call strategies) adds every call's template, so editing a later call re-generates."""
-    payload = {
-        "model": model,
-        "messages": [m.model_dump() for m in messages],
-        "params": params.model_dump(mode="json"),
-        "sample_index": sample_index,
-    }
-    if steps is not None:
-        payload["steps"] = steps
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+from cautious.request_cache import request_hash
 
 
 def logical_messages(strategy: Strategy, example: Example) -> list[Message]:

@@ -19,10 +19,10 @@ from pathlib import Path
 import yaml
 
 from cautious.errors import UserError
+from cautious.models.base import is_free
 from cautious.paths import read_text
 
 DEFAULT_PRICES = Path(__file__).with_name("prices.yaml")
-FREE_BACKENDS = ("lab",)
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class PriceTable:
 
     def find(self, model_name: str) -> Price | None:
         """The price of `openai:gpt-4o` or `gpt-4o`; the lab teacher is free."""
-        if model_name.split(":")[0] in FREE_BACKENDS:
+        if is_free(model_name):
             return Price(0.0, 0.0)
         bare = model_name.split(":", 1)[1] if model_name.startswith(("openai:", "hf:")) else model_name
         for pattern, price in self.entries:

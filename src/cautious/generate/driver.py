@@ -31,7 +31,7 @@ from pathlib import Path
 
 from cautious.errors import UserError
 from cautious.generate.build import GenerateResult, build_answer, in_shard, item_hash, request_hash, sample_params, teacher_call
-from cautious.generate.cache import RequestCache
+from cautious.request_cache import RequestCache
 from cautious.generate.cost import Budget, BudgetExceeded, Price, PriceTable
 from cautious.generate.output import AnswerLog
 from cautious.generate.verify import Filters
@@ -182,7 +182,7 @@ class Runner:
         self.uncommitted.pop(h, None)
 
     def _write(self, result) -> None:
-        self.log.append(result() if callable(result) else result)
+        self.log.append([result() if callable(result) else result])
         self.written += 1
         if self.on_progress:
             self.on_progress(1)
@@ -309,7 +309,7 @@ def run(
         try:
             if pending:
                 run_sync(runner.main(pending, cache_path or None))
-            summaries = log.finalize(order)
+            summaries = log.summaries(order)
         finally:
             log.close()
             if runner.cache is not None:

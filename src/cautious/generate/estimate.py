@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from cautious.generate.build import request_hash, sample_params
-from cautious.generate.cache import RequestCache
+from cautious.request_cache import RequestCache
 from cautious.generate.cost import Estimate
 from cautious.generate.driver import plan_items, resolve_price
 from cautious.models.base import SamplingParams

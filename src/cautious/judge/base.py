@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cautious.errors import UserError
 from cautious.models.base import ChatModel, SamplingParams, load_model
 from cautious.records import Message, Record
+from cautious.request_cache import CachingModel
 
 
 class JudgeConfig(BaseModel):
@@ -34,6 +36,8 @@ class JudgeConfig(BaseModel):
     max_tokens: int = 2048
     n: int = 1
     seed: int | None = 0
+    #: A request cache (SQLite) for the judge's replies: a rerun grades only what is new.
+    cache: Path | None = None
 
     @field_validator("n")
     @classmethod
@@ -55,7 +59,8 @@ class JudgeConfig(BaseModel):
 def load_judge_model(config: JudgeConfig) -> ChatModel:
     """The judge's chat model; `base_url` is handed to backends that take one (openai)."""
     options = {"base_url": config.base_url} if config.base_url else {}
-    return load_model(config.model, **options)
+    model = load_model(config.model, **options)
+    return CachingModel(model, config.cache) if config.cache is not None else model
 
 
 class JudgeScore(Record):

@@ -16,7 +16,7 @@ from cautious.models.chat import ChatModel, Completion, SamplingParams
 from cautious.registry import Lazy, Registry
 
 __all__ = [
-    "BACKENDS", "Backend", "BackendFactory", "ChatModel", "Completion", "SamplingParams", "backend_names",
+    "BACKENDS", "Backend", "BackendFactory", "ChatModel", "Completion", "SamplingParams", "backend_names", "is_free",
     "load_model", "register_backend",
 ]
 
@@ -30,13 +30,19 @@ class Backend:
 
     factory: BackendFactory | Lazy
     hint: str = ""
+    #: Whether the factory takes the strategy catalog (`strategies=`): the lab teacher answers
+    #: under the run's strategies, including a user's own; a real model needs no catalog.
+    takes_catalog: bool = False
+    #: Answers cost nothing and come back the same every time (the solver-backed lab teacher):
+    #: no price, and no request cache by default.
+    free: bool = False
 
     def load(self) -> BackendFactory:
         return self.factory.load() if isinstance(self.factory, Lazy) else self.factory  # type: ignore[return-value]
 
 
 BACKENDS: Registry[Backend] = Registry("model backend")
-BACKENDS.register("lab", Backend(Lazy("cautious.models.lab:lab_backend"), "built in"))
+BACKENDS.register("lab", Backend(Lazy("cautious.models.lab:lab_backend"), "built in", takes_catalog=True, free=True))
 BACKENDS.register(
     "hf", Backend(Lazy("cautious.models.hf:hf_backend"), "pip install 'cautious[train]' (torch, transformers; gguf for .gguf files)")
 )
@@ -57,10 +63,21 @@ def backend_names() -> list[str]:
     return sorted(BACKENDS)
 
 
-def load_model(spec: str, **options) -> ChatModel:
-    """Build a chat model from `prefix[:arg]`, e.g. `lab`, `hf:./ckpt`, `openai:gpt-4o-mini`."""
+def is_free(spec: str) -> bool:
+    """Whether the model `spec` names costs nothing to ask (see `Backend.free`)."""
+    prefix = spec.partition(":")[0]
+    return prefix in BACKENDS and BACKENDS.get(prefix).free
+
+
+def load_model(spec: str, catalog: dict | None = None, **options) -> ChatModel:
+    """Build a chat model from `prefix[:arg]`, e.g. `lab`, `hf:./ckpt`, `openai:gpt-4o-mini`.
+
+    `catalog` (strategy name -> Strategy) goes to the backends that answer under strategies
+    (the lab teacher); every caller can pass it without knowing which backend the spec names."""
     prefix, _, arg = spec.partition(":")
     backend = BACKENDS.get(prefix)
+    if catalog is not None and backend.takes_catalog:
+        options["strategies"] = catalog
     try:
         factory = backend.load()
         return factory(arg, **options) if options else factory(arg)

@@ -9,6 +9,7 @@ everywhere. The backends (`lab`, `hf`, `openai`) implement it; `cautious.models.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -39,6 +40,9 @@ class ChatModel(ABC):
     """A model that answers batches of chats. `name` identifies it in every record it makes."""
 
     name: str = "model"
+    #: Lines about how the model ran that reports show (e.g. a system message it cannot take);
+    #: a model that has some sets its own list.
+    notes: Sequence[str] = ()
 
     @abstractmethod
     def chat(self, batch: list[list[Message]], params: SamplingParams) -> list[Completion]:

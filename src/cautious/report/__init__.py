@@ -10,16 +10,14 @@ partial run is honest about what was measured (n per cell).
 
 from __future__ import annotations
 
-import base64
-import html
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cautious.evaluate.runner import TaskScore
-from cautious.jsonl import atomic_writer
 from cautious.report.load import RunData, load_runs
+from cautious.report.render import Bullets, Code, Document, Figure, Heading, Table, Text, write_document
 from cautious.report.plots import all_plots
 
 PLOT_TITLES = {
@@ -56,9 +54,9 @@ def _tables(runs: list[RunData]) -> dict[str, tuple[list[str], list[list[str]]]]
 
     runs_rows = []
     for r in runs:
-        conds = r.run.get("conditions", {})
+        conds = r.run.conditions
         shown = ", ".join(f"{k} ({'empty' if not v else str(len(v)) + ' chars'})" for k, v in conds.items()) or "–"
-        runs_rows.append([r.label, r.model, str(r.path), str(r.run.get("split", "?")), shown, str(r.run.get("created", "–"))])
+        runs_rows.append([r.label, r.model, str(r.path), r.run.split, shown, r.run.created or "–"])
 
     pivot_header = ["task", "metric"] + [f"{r.label} · {c}" for r, c in series]
     pivot_rows = []
@@ -131,24 +129,15 @@ def _samples(runs: list[RunData], per_task: int = 1, max_chars: int = 500) -> li
     return out
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    def cell(x: str) -> str:
-        return x.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell(x) for x in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _notes(runs: list[RunData]) -> list[str]:
     notes = []
     for r in runs:
-        for line in r.run.get("model_notes", []):
+        for line in r.run.model_notes:
             notes.append(f"{r.label}: {line}")
-        if r.run.get("answer_regex"):
-            notes.append(f"{r.label}: strict extraction by the regex `{r.run['answer_regex']}` (match {r.run.get('regex_group_select', 0)})")
-        if r.run.get("judge"):
-            notes.append(f"{r.label}: judge {r.run['judge']} {r.run.get('judge_options', {})}")
+        if r.run.answer_regex:
+            notes.append(f"{r.label}: strict extraction by the regex `{r.run.answer_regex}` (match {r.run.regex_group_select or 0})")
+        if r.run.judge:
+            notes.append(f"{r.label}: judge {r.run.judge} {r.run.judge_options}")
         failed = sum(s.errors for s in r.scores)
         if failed:
             notes.append(f"{r.label}: {failed} requests failed and are not scored; rerun `cautious eval` with the same --out to retry them")
@@ -164,85 +153,21 @@ EXPLAIN = (
 )
 
 
-def write_markdown(runs: list[RunData], tables, plots: dict[str, Path], samples, out: Path) -> Path:
-    parts = [f"# Evaluation report\n\n_{time.strftime('%Y-%m-%d %H:%M')} · {len(runs)} run(s)_\n", EXPLAIN + "\n"]
-    parts += ["## Runs\n", _md_table(*tables["runs"]) + "\n"]
-    parts += ["## Scores (strict / flexible)\n", _md_table(*tables["pivot"]) + "\n"]
-    for key, path in plots.items():
-        parts.append(f"### {PLOT_TITLES.get(key, key)}\n\n![{key}]({path.name})\n")
-    parts += ["## Details\n", _md_table(*tables["detail"]) + "\n"]
-    parts += ["## Strategy usage\n", _md_table(*tables["strategies"]) + "\n"]
+def document(runs: list[RunData], tables, plots: dict[str, Path], samples) -> Document:
+    """The evaluation report as blocks (rendered to markdown and HTML by `report.render`)."""
+    doc = Document("Evaluation report").add(Text(f"{time.strftime('%Y-%m-%d %H:%M')} · {len(runs)} run(s)", meta=True), Text(EXPLAIN))
+    doc.add(Heading("Runs"), Table(*tables["runs"]), Heading("Scores (strict / flexible)"), Table(*tables["pivot"]))
+    doc.add(*[Figure(path, PLOT_TITLES.get(key, key)) for key, path in plots.items()])
+    doc.add(Heading("Details"), Table(*tables["detail"]), Heading("Strategy usage"), Table(*tables["strategies"]))
     notes = _notes(runs)
     if notes:
-        parts += ["## Notes\n", "\n".join(f"- {n}" for n in notes) + "\n"]
+        doc.add(Heading("Notes"), Bullets(notes))
     if samples:
-        parts.append("## Sample outputs\n")
+        doc.add(Heading("Sample outputs"))
         for s in samples:
-            parts.append(f"**{s['task']}** · {s['series']} · {s['verdict']} (gold `{s['gold']}`, extracted `{s['extracted']}`, "
-                         f"strategy {s['strategy']})\n\n```text\n{s['prompt']}\n---\n{s['output']}\n```\n")
-    path = out / "report.md"
-    with atomic_writer(path) as fh:
-        fh.write("\n".join(parts))
-    return path
-
-
-CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
-h1{margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
-table{border-collapse:collapse;margin:.6em 0;font-size:.9em} th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
-th{background:#f4f4f4} tr:nth-child(even) td{background:#fafafa} td.num{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1em 0} figure img{max-width:100%;border:1px solid #eee} figcaption{font-weight:bold;margin-bottom:.3em}
-pre{background:#f7f7f7;padding:.6em;white-space:pre-wrap;font-size:.85em} .meta{color:#666} code{background:#f2f2f2;padding:0 .2em}
-"""
-
-
-def _html_table(header: list[str], rows: list[list[str]]) -> str:
-    def td(x: str) -> str:
-        bold = x.startswith("**") and x.endswith("**")
-        x = x.strip("*") if bold else x
-        num = x.replace(".", "", 1).replace(" / ", "").replace("–", "").replace("-", "").strip().isdigit()
-        inner = f"<b>{html.escape(x)}</b>" if bold else html.escape(x)
-        return f"<td class=num>{inner}</td>" if num else f"<td>{inner}</td>"
-
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(td(x) for x in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _inline_md(text: str) -> str:
-    """The few markdown bits EXPLAIN uses (**bold**, `code`, _italic_) as HTML."""
-    import re
-
-    t = html.escape(text)
-    t = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", t)
-    t = re.sub(r"`(.+?)`", r"<code>\1</code>", t)
-    return re.sub(r"(?<!\w)\*(.+?)\*(?!\w)", r"<i>\1</i>", t)
-
-
-def write_html(runs: list[RunData], tables, plots: dict[str, Path], samples, out: Path) -> Path:
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>cautious · evaluation report</title><style>{CSS}</style></head><body>",
-             "<h1>Evaluation report</h1>", f"<p class=meta>{time.strftime('%Y-%m-%d %H:%M')} · {len(runs)} run(s)</p>",
-             f"<p>{_inline_md(EXPLAIN)}</p>", "<h2>Runs</h2>", _html_table(*tables["runs"]),
-             "<h2>Scores (strict / flexible)</h2>", _html_table(*tables["pivot"])]
-    for key, path in plots.items():
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        parts.append(f"<figure><figcaption>{html.escape(PLOT_TITLES.get(key, key))}</figcaption>"
-                     f"<img alt='{key}' src='data:image/png;base64,{data}'></figure>")
-    parts += ["<h2>Details</h2>", _html_table(*tables["detail"]), "<h2>Strategy usage</h2>", _html_table(*tables["strategies"])]
-    notes = _notes(runs)
-    if notes:
-        parts += ["<h2>Notes</h2><ul>"] + [f"<li>{html.escape(n)}</li>" for n in notes] + ["</ul>"]
-    if samples:
-        parts.append("<h2>Sample outputs</h2>")
-        for s in samples:
-            parts.append(f"<p><b>{html.escape(s['task'])}</b> · {html.escape(s['series'])} · {s['verdict']} "
-                         f"(gold <code>{html.escape(s['gold'])}</code>, extracted <code>{html.escape(s['extracted'])}</code>, "
-                         f"strategy {html.escape(s['strategy'])})</p><pre>{html.escape(s['prompt'])}\n---\n{html.escape(s['output'])}</pre>")
-    parts.append("</body></html>")
-    path = out / "report.html"
-    with atomic_writer(path) as fh:
-        fh.write("\n".join(parts))
-    return path
+            doc.add(Text(f"**{s['task']}** · {s['series']} · {s['verdict']} (gold `{s['gold']}`, extracted `{s['extracted']}`, "
+                         f"strategy {s['strategy']})"), Code(f"{s['prompt']}\n---\n{s['output']}"))
+    return doc
 
 
 def build_report(run_dirs: list[str | Path], out_dir: str | Path) -> ReportPaths:
@@ -252,8 +177,7 @@ def build_report(run_dirs: list[str | Path], out_dir: str | Path) -> ReportPaths
     plots = all_plots(runs, out)
     tables = _tables(runs)
     samples = _samples(runs)
-    md = write_markdown(runs, tables, plots, samples, out)
-    page = write_html(runs, tables, plots, samples, out)
+    md, page = write_document(document(runs, tables, plots, samples), out)
     return ReportPaths(out_dir=out, markdown=md, html=page, plots=plots)
 
 

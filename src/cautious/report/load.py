@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from cautious.errors import UserError
-from cautious.evaluate.runner import RECORDS_FILE, SCORES_FILE, TaskScore, aggregate, latest_records, load_records, read_run
+from cautious.evaluate.manifest import EvalManifest
+from cautious.evaluate.runner import RECORDS_FILE, SCORES_FILE, TaskScore, aggregate, latest_records, load_records
 from cautious.records import EvalRecord
 
 
@@ -16,13 +17,13 @@ from cautious.records import EvalRecord
 class RunData:
     label: str
     path: Path
-    run: dict[str, Any]
+    run: EvalManifest
     scores: list[TaskScore]
     records: list[EvalRecord] = field(default_factory=list)
 
     @property
     def model(self) -> str:
-        return str(self.run.get("model", "?"))
+        return self.run.model
 
     def series(self, condition: str) -> str:
         """The name of one bar group in plots: run label and system condition."""
@@ -41,11 +42,11 @@ def load_run(path: str | Path) -> RunData:
     records_path = path / RECORDS_FILE
     if not records_path.exists() and not (path / SCORES_FILE).exists():
         raise UserError(f"{path}: not an eval run folder (no {RECORDS_FILE} or {SCORES_FILE}); run `cautious eval --out {path}` first")
-    run = read_run(path) or {}
+    #: A folder with only scores.json (copied without its manifest) reads as an unknown run.
+    run = EvalManifest.read(path) or EvalManifest(model="?", split="?")
     records = list(latest_records(load_records(records_path)).values()) if records_path.exists() else []
     if records:
-        infos = {name: t.get("metric_info", {}) for name, t in run.get("tasks", {}).items()}
-        scores = aggregate(records, infos)
+        scores = aggregate(records, run.metric_infos())
     else:
         try:
             data = json.loads((path / SCORES_FILE).read_text(encoding="utf-8"))
@@ -54,7 +55,7 @@ def load_run(path: str | Path) -> RunData:
             raise UserError(f"{path / SCORES_FILE}: not a scores file written by `cautious eval` ({exc})") from None
     if not scores:
         raise UserError(f"{path}: the run has no records yet")
-    return RunData(label=str(run.get("label") or path.resolve().name), path=path, run=run, scores=scores, records=records)
+    return RunData(label=str(run.label or path.resolve().name), path=path, run=run, scores=scores, records=records)
 
 
 def load_runs(paths: list[str | Path]) -> list[RunData]:

@@ -31,7 +31,12 @@ from cautious.lab.base import LabTask, with_knobs
 from cautious.records import Example, Strategy, TeacherAnswer
 from cautious.run.config import RunConfig
 from cautious.run.stages import StageTimer
-from cautious.tasks.base import Task
+from cautious.select import SelectConfig, SelectResult, select_strategies
+from cautious.task import draw_examples
+from cautious.evaluate.config import EvalConfig
+from cautious.evaluate.runner import evaluate
+from cautious.generate import GenerateConfig, generate, group_by_strategy
+from cautious.models.base import is_free, load_model
 
 #: Expected seconds per stage kind on the lab preset (drives the ETA only, so only the
 #: proportions matter); training is per optimizer step, select and eval per generation.
@@ -101,23 +106,14 @@ class Pipeline:
         path = self.out / "data" / "facts.txt"
         return path if self.cfg.knowledge and path.exists() and path.stat().st_size else None
 
-    def _teacher(self):
-        from cautious.models.base import load_model
-
-        if self.cfg.teacher.split(":")[0] == "lab":
-            return load_model(self.cfg.teacher, strategies=self.catalog)
-        return load_model(self.cfg.teacher, **self.cfg.teacher_options)
-
     def _answer(self, work: list[tuple[Strategy, list[Example]]], out_path: Path) -> None:
         """Teacher answers through `generate` (cached and resumable for a real teacher)."""
-        from cautious.generate import generate
-        from cautious.models.base import SamplingParams
-
-        teacher = self._teacher()
-        params = SamplingParams(max_tokens=self.cfg.teacher_max_tokens, seed=self.cfg.seed)
-        cache = None if self.cfg.teacher.split(":")[0] == "lab" else self.out / "teacher-cache.sqlite"
-        generate(teacher, work, str(out_path), params, cache=cache)
-        teacher.close()
+        cache = None if is_free(self.cfg.teacher) else self.out / "teacher-cache.sqlite"
+        teacher = load_model(self.cfg.teacher, self.catalog, **self.cfg.teacher_options)
+        try:
+            generate(teacher, work, GenerateConfig(out=out_path, max_tokens=self.cfg.teacher_max_tokens, seed=self.cfg.seed, cache=cache))
+        finally:
+            teacher.close()
 
     def _train_config(self, stage_dir: Path, data: Path, steps: int, init: str | None = None, knows_facts: bool = False,
                       checkpoints: int = 0):
@@ -161,15 +157,11 @@ class Pipeline:
             "test": ("test", cfg.test_examples, cfg.seed),
         }
         for name, (split, n, seed) in draws.items():
-            rows: list[Example] = []
             for task in self.tasks:
                 if split not in task.splits:
                     raise UserError(f"task {task.name!r} has no {split!r} split; `cautious run` needs train, dev and test")
-                exs = task.examples(split, n=n, seed=seed)
-                if not exs:
-                    raise UserError(f"task {task.name!r} has no {split} examples (empty selection)")
-                rows.extend(exs)
-            write_records(d / f"{name}.jsonl", rows)
+            drawn = draw_examples(self.tasks, split, n, seed)
+            write_records(d / f"{name}.jsonl", [ex for exs in drawn.values() for ex in exs])
         facts = [line for t in self.tasks if isinstance(t, LabTask) for line in t.family.corpus(**t.settings)]
         with atomic_writer(d / "facts.txt") as fh:
             fh.write("".join(f"{line}\n" for line in fact_lines(facts, cfg.facts_per_line, cfg.seed)))
@@ -184,34 +176,28 @@ class Pipeline:
         chats, _ = erase(read_records(d / "answers.jsonl", TeacherAnswer), keep_instruction=True)
         write_records(d / "train.jsonl", chats)
 
-    def _measure(self, probe_spec: str, n: int):
-        """The probe's score matrix on the first `n` dev examples of each task."""
-        from cautious.models.base import SamplingParams, load_model
-        from cautious.select import measure
-
+    def _select(self, d: Path, probe_spec: str, n: int) -> SelectResult:
+        """The probe's score matrix on the first `n` dev examples of each task, and its choice."""
         dev = self._examples("dev")
+        examples = {t.name: [e for e in dev if e.task == t.name][:n] for t in self.tasks}
+        candidates = {t.name: [self.instructed[c] for c in self.cfg.candidates_for(t.name)] for t in self.tasks}
+        cfg = SelectConfig(out=d, max_tokens=self.cfg.max_new_tokens, batch_size=self.cfg.eval_batch_size,
+                           tie_tolerance=self.cfg.tie_tolerance, score=self.cfg.select_score)
         probe = load_model(probe_spec)
-        cells = []
-        for t in self.tasks:
-            task = DrawnTask(t.name, [e for e in dev if e.task == t.name])
-            cells += measure(probe, [task], [self.instructed[c] for c in self.cfg.candidates_for(t.name)], split="dev",
-                             n=n, params=SamplingParams(max_tokens=self.cfg.max_new_tokens), batch_size=self.cfg.eval_batch_size)
-        probe.close()
-        return cells
+        try:
+            return select_strategies(probe, examples, candidates, cfg)
+        finally:
+            probe.close()
 
     def stage_select(self, d: Path, probe_spec: str) -> None:
-        from cautious.select import choose, write_selection
-
-        cells = self._measure(probe_spec, self.cfg.select_examples)
-        score = self.cfg.select_score
-        write_selection(d, cells, choose(cells, self.cfg.tie_tolerance, score=score), probe_spec, "dev", score)
+        self._select(d, probe_spec, self.cfg.select_examples)
 
     def stage_probe_curve(self, d: Path, probe_dir: Path) -> None:
         """Dev accuracy of the probe's intermediate checkpoints (the final point is `select`)."""
         points = []
         checkpoints = sorted((probe_dir / "model" / "checkpoints").glob("step-*"))
         for ckpt in checkpoints[:-1]:  # the last is the final model, which `select` measures
-            cells = self._measure(f"hf:{ckpt}", min(self.cfg.curve_examples, self.cfg.select_examples))
+            cells = self._select(d / "at" / ckpt.name, f"hf:{ckpt}", min(self.cfg.curve_examples, self.cfg.select_examples)).cells
             points.append({"step": int(ckpt.name.split("-")[1]),
                            "cells": [{"task": c.task, "strategy": c.strategy, "n": c.n, "accuracy": c.accuracy} for c in cells]})
         final = int(checkpoints[-1].name.split("-")[1]) if checkpoints else 0
@@ -227,11 +213,7 @@ class Pipeline:
 
     def stage_generate(self, d: Path, strategy: str) -> None:
         mapping = self.selected_map() if strategy == "selected" else {t.name: strategy for t in self.tasks}
-        train = self._examples("train")
-        groups: dict[str, list[Example]] = {}
-        for ex in train:
-            groups.setdefault(mapping[ex.task], []).append(ex)
-        self._answer([(self.instructed[s], exs) for s, exs in groups.items()], d / "answers.jsonl")
+        self._answer(group_by_strategy(self._examples("train"), mapping, self.instructed), d / "answers.jsonl")
 
     def stage_erase(self, d: Path, answers: Path, keep_instruction: bool) -> None:
         from cautious.erase import erase
@@ -242,15 +224,14 @@ class Pipeline:
         write_records(d / "train.jsonl", chats)
 
     def stage_eval(self, d: Path, model_dir: Path, label: str) -> None:
-        from cautious.evaluate import parse_conditions, run_eval
-        from cautious.models.base import load_model
-
         test = self._examples("test")
+        cfg = EvalConfig(out=d, system=self.cfg.systems, label=label, batch_size=self.cfg.eval_batch_size,
+                         max_new_tokens=self.cfg.max_new_tokens, seed=self.cfg.seed)
         model = load_model(f"hf:{model_dir}")
-        run_eval(model, self.tasks, parse_conditions(self.cfg.systems), d, split="test", catalog=self.catalog, label=label,
-                 batch_size=self.cfg.eval_batch_size, max_new_tokens=self.cfg.max_new_tokens,
-                 examples_by_task={t.name: [e for e in test if e.task == t.name] for t in self.tasks})
-        model.close()
+        try:
+            evaluate(model, self.tasks, {t.name: [e for e in test if e.task == t.name] for t in self.tasks}, cfg, self.catalog)
+        finally:
+            model.close()
 
     # ------------------------------------------------------------------ the run
 
@@ -344,15 +325,3 @@ def _digest(catalog: dict[str, Strategy]) -> dict[str, str]:
     import hashlib
 
     return {k: hashlib.sha256(v.model_dump_json().encode()).hexdigest()[:16] for k, v in sorted(catalog.items())}
-
-
-class DrawnTask(Task):
-    """Examples the run already drew (its dev set), served as a task."""
-
-    def __init__(self, name: str, examples: list[Example]) -> None:
-        self.name = name
-        self.drawn = examples
-        self.answer_type = examples[0].answer_type if examples else "text"
-
-    def examples(self, split: str = "dev", n: int | None = None, seed: int = 0) -> list[Example]:
-        return self.drawn[:n] if n is not None else list(self.drawn)

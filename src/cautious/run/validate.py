@@ -55,7 +55,7 @@ def validate_run(pipeline) -> None:
         check_local_model(student, "train.model")
 
     inputs = [Path(p) for p in cfg.strategies_files]
-    inputs += [t.path for t in pipeline.tasks if getattr(t, "path", None)]
+    inputs += [t.path for t in pipeline.tasks if t.path]
     inputs += [Path(s.strip()[1:]) for s in [*cfg.systems, *_as_list(cfg.erase_system)] if s.strip().startswith("@")]
     refuse_run_inputs(out, inputs)
 

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cautious.errors import UserError
+from cautious.paths import same_file
 
 LAB_TINY = "lab-tiny"
 
@@ -256,3 +257,20 @@ def load_config(path: Path | None = None, overrides: dict[str, Any] | None = Non
 
 def dump_config(cfg: TrainConfig) -> str:
     return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)
+
+
+def config_from_cli(path: Path | None, flags: dict[str, Any], sets: list[str] | None = None, data: list[Path] | None = None,
+                    lora: bool | None = None) -> TrainConfig:
+    """`cautious train`'s config: the file, then the flags named like its keys, `--data` as the
+    one stage, `--lora/--no-lora`, then `--set`s. A config file that is the one the run saves
+    in its output folder may not be changed by flags (the saved copy would no longer say what ran)."""
+    overrides = {k: v for k, v in flags.items() if k in TrainConfig.model_fields and k != "lora"}
+    if data:
+        overrides["stages"] = [{"datasets": [str(p) for p in data]}]
+    cfg = load_config(path, overrides, list(sets or []))
+    if lora is not None:  # --lora keeps the config's LoRA settings, or takes the defaults
+        cfg = cfg.model_copy(update={"lora": (cfg.lora or LoraSettings()) if lora else None})
+    saved = cfg.output_dir / "train_config.yaml"
+    if path is not None and same_file(path, saved) and path.read_text(encoding="utf-8") != dump_config(cfg):
+        raise UserError(f"{path}: is the config the run saves in its --output-dir, and these flags change it; copy it elsewhere first")
+    return cfg

@@ -1,4 +1,9 @@
-"""The persistent request cache: every paid teacher reply, keyed by its request hash.
+"""The persistent request cache: every paid reply, keyed by its request hash, and
+`CachingModel`, which puts any chat model behind it.
+
+`generate` consults the cache inside its driver (a cached reply also skips the budget);
+everything else that asks a model — `select`'s probe, `eval`, a judge — can wrap the model in
+`CachingModel` (lm-eval's `CachingLM` idea), so a rerun asks only what it has not asked.
 
 Why SQLite in WAL mode: each reply is committed on its own (a crash loses at most the
 request in flight, never one already paid for), readers never block the writer, and a
@@ -7,7 +12,7 @@ home-made file format would need its own recovery code. `synchronous=NORMAL` sur
 process crash (SIGKILL included); only a power cut can lose the last few commits, which a
 rerun then simply re-requests.
 
-The key is `generate.request_hash(model, messages, params, sample_index)` — the whole
+The key is `request_hash(model, messages, params, sample_index)` — the whole
 request, never the prompt text alone, so two legitimate identical prompts with different
 sampling settings or sample indexes are two entries. The API key, base URL and headers are
 never stored: a cache file can be shared without leaking anything but teacher replies.
@@ -16,6 +21,7 @@ never stored: a cache file can be shared without leaking anything but teacher re
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import sqlite3
@@ -23,7 +29,25 @@ import time
 from pathlib import Path
 
 from cautious.errors import UserError
-from cautious.models.base import Completion
+from cautious.models.chat import ChatModel, Completion, SamplingParams
+from cautious.records import Message
+
+def request_hash(
+    model: str, messages: list[Message], params: SamplingParams, sample_index: int, steps: list[dict] | None = None
+) -> str:
+    """Identity of a request: model, full messages, sampling settings and sample index —
+    never the prompt text alone, so legitimate duplicate prompts are not merged. `steps`
+    (multi-call strategies) adds every call's template, so editing a later call re-generates."""
+    payload = {
+        "model": model,
+        "messages": [m.model_dump() for m in messages],
+        "params": params.model_dump(mode="json"),
+        "sample_index": sample_index,
+    }
+    if steps is not None:
+        payload["steps"] = steps
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS replies (
@@ -113,3 +137,37 @@ class RequestCache:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class CachingModel(ChatModel):
+    """`inner` behind a request cache: a request asked before (same model, messages, sampling
+    settings) is answered from `cache`; a new reply is committed as it arrives. Failed
+    requests are never cached, so a rerun asks them again; nor are unseeded samples at a
+    temperature above 0, whose repeats are meant to differ."""
+
+    def __init__(self, inner: ChatModel, cache: RequestCache | str | Path) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.cache = cache if isinstance(cache, RequestCache) else RequestCache(cache)
+
+    def chat(self, batch: list[list[Message]], params: SamplingParams) -> list[Completion]:
+        if params.temperature > 0 and params.seed is None:
+            return self.inner.chat(batch, params)  # every draw is meant to be new: nothing to reuse
+        keys = [request_hash(self.name, messages, params, 0) for messages in batch]
+        found: list[Completion | None] = [self.cache.get(k) for k in keys]
+        missing = [i for i, hit in enumerate(found) if hit is None]
+        if missing:
+            for i, completion in zip(missing, self.inner.chat([batch[i] for i in missing], params)):
+                if completion.finish_reason != "error":
+                    self.cache.put(keys[i], self.name, completion)
+                found[i] = completion
+        return found  # type: ignore[return-value]
+
+    def __getattr__(self, name: str):  # notes, concurrency, stats, ... of the wrapped model
+        return getattr(self.inner, name)
+
+    def close(self) -> None:
+        try:
+            self.inner.close()
+        finally:
+            self.cache.close()
