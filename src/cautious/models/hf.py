@@ -28,7 +28,7 @@ from typing import Any
 
 from cautious.errors import UserError
 from cautious.models.chat import ChatModel, Completion, SamplingParams
-from cautious.models.packaged import resolve_packaged
+from cautious.models.packaged import PREFIX, dequantized_folder, resolve_packaged
 from cautious.records import Message
 
 log = logging.getLogger("cautious.models.hf")
@@ -78,6 +78,8 @@ class HFChatModel(ChatModel):
         self.notes: list[str] = []
         self.batch_size = batch_size
         source, gguf = split_spec(spec)
+        if gguf and spec.startswith(PREFIX):  # a packaged GGUF: dequantized once, then a plain folder
+            source, gguf = str(dequantized_folder(Path(source) / gguf)), None
         local = Path(source).exists()
         if not local and not gguf and (spec.startswith((".", "/", "~")) or spec.count("/") > 1):
             raise UserError(f"{spec}: model folder not found")

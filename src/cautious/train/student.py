@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from cautious.errors import UserError
+from cautious.models.packaged import PREFIX, clear_gguf_fields, dequantized_folder, resolve_packaged
 from cautious.train.config import LAB_TINY, LabTinyConfig, TrainConfig
 
 IM_START, IM_END, PAD = "<|im_start|>", "<|im_end|>", "<|pad|>"
@@ -111,11 +112,11 @@ def _first_line(exc: Exception) -> str:
 
 def _source(cfg: TrainConfig) -> tuple[str, dict[str, Any]]:
     """(folder or hub id, from_pretrained kwargs) for `cfg.model`."""
-    from cautious.models.packaged import resolve_packaged
-
     source = resolve_packaged(cfg.model)
     kwargs: dict[str, Any] = {"trust_remote_code": cfg.trust_remote_code}
     path = Path(source).expanduser()
+    if cfg.model.startswith(PREFIX):  # a packaged GGUF: dequantized once, then a plain folder
+        return str(dequantized_folder(path)), kwargs
     if source.endswith(".gguf"):
         if not path.is_file():
             raise UserError(f"model {source}: GGUF file not found")
@@ -143,23 +144,11 @@ def load_pretrained(cfg: TrainConfig):
     except (OSError, ValueError) as exc:
         raise UserError(f"model {cfg.model}: cannot load ({_first_line(exc)})") from None
     if "gguf_file" in kwargs:
-        _clear_gguf_fields(model)
+        clear_gguf_fields(model)
     if not getattr(tokenizer, "is_fast", False):
         raise UserError(f"model {cfg.model}: needs a fast tokenizer (character offsets are used to place the labels)")
     add_chatml_if_missing(model, tokenizer)
     return model, tokenizer
-
-
-def _clear_gguf_fields(model) -> None:
-    """A model dequantised from GGUF is plain fp32; drop what would make it look quantised."""
-    for obj in (model, model.config):
-        for attr in ("quantization_config", "hf_quantizer", "is_quantized", "quantization_method"):
-            if attr in getattr(obj, "__dict__", {}):
-                try:
-                    delattr(obj, attr)
-                except AttributeError:
-                    pass
-    model.is_quantized = False
 
 
 def add_chatml_tokens(tokenizer) -> list[str]:
