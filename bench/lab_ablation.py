@@ -82,7 +82,7 @@ def across(seeds: list[dict], conds: list[str]) -> dict:
         # every seed reads differently from one that fails a different check in each
         out["checks_holding"][cond] = {k: sum(bool(v.get(k)) for v in verdicts) for k in checks}
     out["selected"] = [s["summary"]["selected"] for s in seeds]
-    out["wall_seconds"] = ms([s["wall_seconds"] for s in seeds])
+    out["wall_seconds"] = ms([s["summary"]["wall_seconds"] for s in seeds])  # stage seconds as run, also for reused stages
     return out
 
 
@@ -138,7 +138,7 @@ def main() -> None:
         row = {"seed": seed, "budget": budget, "probe_steps": cfg.probe_steps, "steps": cfg.steps,
                "wall_seconds": round(wall, 1), "config": cfg.model_dump(mode="json"), "summary": summary}
         (runs if budget == 1.0 else curve).append(row)
-    if len(budgets) > 1:
+    if curve:  # any budget other than 1x was run: the curve includes seed 0 at 1x
         curve = sorted(curve + [runs[0]], key=lambda r: r["budget"])
 
     result = {
@@ -148,7 +148,7 @@ def main() -> None:
                     "python": sys.version.split()[0], "torch": torch.__version__},
         "wall_seconds": runs[0]["wall_seconds"], "config": runs[0]["config"], "summary": runs[0]["summary"],
     }  # fmt: skip
-    if len(budgets) > 1:
+    if curve:
         result["budgets"] = [{k: r[k] for k in ("budget", "probe_steps", "steps", "wall_seconds", "summary")} for r in curve]
         print("\n=== learning curve (seed 0): budget, probe steps, student steps | cautious minus each student, points [95% CI] ===")
         for r in curve:

@@ -81,6 +81,7 @@ class StageTimer:
                 previous = {}
         if previous.get("fingerprint") == fp and "seconds" in previous:
             self.skipped.append(name)
+            self.times[name] = float(previous["seconds"])  # what the stage took when it ran: a resumed run's totals stay true
             self.console.print(f"[dim]✓ {name:<28} unchanged, skipped ({_fmt(previous.get('seconds', 0))} when it ran)[/]")
             return stage_dir
         if previous.get("stage") == name and previous.get("fingerprint") != fp:
