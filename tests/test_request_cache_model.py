@@ -79,3 +79,12 @@ def test_a_judge_with_a_cache_is_asked_through_it(tmp_path):
     assert len(judge.cache) == 1
     judge.close()
     assert not isinstance(load_judge_model(JudgeConfig(model="lab")), CachingModel)
+
+
+def test_the_wrapper_hides_the_async_entry_points_that_would_go_around_the_cache(tmp_path):
+    class AsyncModel(Counting):
+        async def achat(self, batch, params):  # pragma: no cover - must not be reachable
+            raise AssertionError("asked around the cache")
+
+    model = CachingModel(AsyncModel(), tmp_path / "c.sqlite")
+    assert not hasattr(model, "achat") and model.name == "lab:step-by-step"

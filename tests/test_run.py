@@ -285,3 +285,21 @@ def test_a_stage_rerun_under_new_inputs_starts_afresh_and_an_interrupted_one_res
     (own / "notes.txt").write_text("keep\n")
     timer.run("mine", {}, [], lambda d: None)
     assert (own / "notes.txt").read_text() == "keep\n"
+
+
+def test_a_skipped_stage_keeps_the_seconds_it_took_when_it_ran(tmp_path):
+    """A resumed run's summary reports compute time, not the seconds this process spent."""
+    import json
+
+    from rich.console import Console
+
+    from cautious.run.stages import StageTimer
+
+    first = StageTimer(tmp_path, {}, console=Console(quiet=True))
+    d = first.run("probe-train", {"k": 1}, [], lambda d: None)
+    marker = json.loads((d / "stage.json").read_text())
+    marker["seconds"] = 561.76  # as a long stage would have recorded it
+    (d / "stage.json").write_text(json.dumps(marker))
+    again = StageTimer(tmp_path, {}, console=Console(quiet=True))
+    again.run("probe-train", {"k": 1}, [], lambda d: pytest.fail("an unchanged stage must not run again"))
+    assert again.skipped == ["probe-train"] and again.times == {"probe-train": 561.76}

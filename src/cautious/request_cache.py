@@ -139,6 +139,11 @@ class RequestCache:
         self.close()
 
 
+#: The wrapped model's async entry points are not passed through: a caller that found them
+#: would ask the model directly, around the cache.
+_BYPASS = frozenset({"achat", "open", "aclose"})
+
+
 class CachingModel(ChatModel):
     """`inner` behind a request cache: a request asked before (same model, messages, sampling
     settings) is answered from `cache`; a new reply is committed as it arrives. Failed
@@ -164,6 +169,8 @@ class CachingModel(ChatModel):
         return found  # type: ignore[return-value]
 
     def __getattr__(self, name: str):  # notes, concurrency, stats, ... of the wrapped model
+        if name in _BYPASS:
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
     def close(self) -> None:
