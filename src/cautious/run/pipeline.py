@@ -30,7 +30,9 @@ from cautious.jsonl import atomic_writer, read_records, write_records
 from cautious.lab.base import LabTask, with_knobs
 from cautious.records import Example, Strategy, TeacherAnswer
 from cautious.run.config import RunConfig
+from cautious.run.report import write_report
 from cautious.run.stages import StageTimer
+from cautious.run.summary import selected_strategies, summarize
 from cautious.select import SelectConfig, SelectResult, select_strategies
 from cautious.task import draw_examples
 from cautious.evaluate.config import EvalConfig
@@ -205,14 +207,8 @@ class Pipeline:
             json.dump({"examples_per_cell": min(self.cfg.curve_examples, self.cfg.select_examples), "final_step": final,
                        "points": points}, fh, indent=2)
 
-    def selected_map(self) -> dict[str, str]:
-        import yaml
-
-        doc = yaml.safe_load((self.out / "select" / "strategy_map.yaml").read_text())
-        return doc["strategies"]
-
     def stage_generate(self, d: Path, strategy: str) -> None:
-        mapping = self.selected_map() if strategy == "selected" else {t.name: strategy for t in self.tasks}
+        mapping = selected_strategies(self.out) if strategy == "selected" else {t.name: strategy for t in self.tasks}
         self._answer(group_by_strategy(self._examples("train"), mapping, self.instructed), d / "answers.jsonl")
 
     def stage_erase(self, d: Path, answers: Path, keep_instruction: bool) -> None:
@@ -236,9 +232,6 @@ class Pipeline:
     # ------------------------------------------------------------------ the run
 
     def run(self) -> dict[str, Any]:
-        from cautious.run.report import write_report
-        from cautious.run.summary import summarize
-
         cfg, t = self.cfg, self.timer
         self.out.mkdir(parents=True, exist_ok=True)
         with atomic_writer(self.out / "run.json") as fh:
@@ -283,8 +276,8 @@ class Pipeline:
                        lambda d, e=e: self._train(d, e / "train.jsonl", cfg.steps, init, knows_facts))
             t.run(f"eval-{s.name}", self._settings("systems", "max_new_tokens"), [data / "test.jsonl", tr / "stage.json"],
                   lambda d, tr=tr, s=s: self.stage_eval(d, tr / "model", s.name))
-        summary = summarize(self)
-        t.run("report", {"summary": summary}, [], lambda d: write_report(self, summary, d))
+        summary = summarize(cfg, self.out, [task.name for task in self.tasks])
+        t.run("report", {"summary": summary}, [], lambda d: write_report(cfg, self.out, summary, d))
         summary["stage_seconds"] = dict(t.times)
         summary["wall_seconds"] = round(sum(t.times.values()), 1)
         with atomic_writer(self.out / "summary.json") as fh:

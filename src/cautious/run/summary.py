@@ -20,6 +20,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from cautious.evaluate.runner import RECORDS_FILE, load_records
+from cautious.run.config import RunConfig
 from cautious.stats import bootstrap_macro, compare, wilson
 
 #: The targets of the claim in miniature (see the module docstring).
@@ -28,22 +32,20 @@ MAX_TOKEN_RATIO = 0.60
 MIN_AGREEMENT = 0.95
 
 
-def _records(eval_dir: Path):
-    from cautious.evaluate import load_records
+def selected_strategies(run_dir: Path) -> dict[str, str]:
+    """The strategy `select` chose per task (its strategy_map.yaml)."""
+    return yaml.safe_load((run_dir / "select" / "strategy_map.yaml").read_text(encoding="utf-8"))["strategies"]
 
-    return load_records(eval_dir / "records.jsonl")
 
-
-def summarize(p) -> dict[str, Any]:
+def summarize(cfg: RunConfig, run_dir: Path, tasks: list[str]) -> dict[str, Any]:
     """Numbers for every student × condition, from the run's files on disk."""
-    selected = p.selected_map()
-    tasks = [t.name for t in p.tasks]
+    selected = selected_strategies(run_dir)
     students: dict[str, Any] = {}
     outcomes: dict[str, dict[str, dict[str, dict[str, int]]]] = {}  # student -> cond -> task -> example id -> 0/1
-    for s in p.cfg.students:
+    for s in cfg.students:
         by_cond: dict[str, Any] = {}
-        rows = _records(p.out / f"eval-{s.name}")
-        for cond in p.cfg.systems:
+        rows = load_records(run_dir / f"eval-{s.name}" / RECORDS_FILE)
+        for cond in cfg.systems:
             rs = [r for r in rows if r.condition == cond]
             outcomes.setdefault(s.name, {})[cond] = {t: {r.example_id: int(r.correct) for r in rs if r.task == t} for t in tasks}
             per_task = {}
@@ -76,13 +78,13 @@ def summarize(p) -> dict[str, Any]:
                 "tasks": per_task,
             }
         students[s.name] = {"strategy": s.strategy, "erase": s.erase, "conditions": by_cond}
-    comparisons = compare_students(outcomes, "cautious", p.cfg.systems) if "cautious" in students else {}
+    comparisons = compare_students(outcomes, "cautious", cfg.systems) if "cautious" in students else {}
     return {
-        "preset": p.cfg.preset, "tasks": tasks, "selected": selected, "students": students,
-        "comparisons": comparisons, "verdict": verdict(students, comparisons, p.cfg.systems),
-        "score_matrix": score_matrix(p.out / "select" / "scores.json"),
-        "select_score": decided_by(p.out / "select" / "scores.json"),
-        "probe_curve": probe_curve(p.out),
+        "preset": cfg.preset, "tasks": tasks, "selected": selected, "students": students,
+        "comparisons": comparisons, "verdict": verdict(students, comparisons, cfg.systems),
+        "score_matrix": score_matrix(run_dir / "select" / "scores.json"),
+        "select_score": decided_by(run_dir / "select" / "scores.json"),
+        "probe_curve": probe_curve(run_dir),
     }  # fmt: skip
 
 
