@@ -219,3 +219,33 @@ def test_tiny_hf_llama_end_to_end_with_resume(tmp_path):
     assert {s.condition for s in result.scores} == {"empty", "cautious"}
     again = Counting(load_model(f"hf:{path}"))
     assert run_eval(again, tasks, conds, out, n=3, batch_size=2, max_new_tokens=5).new_records == 0 and again.asked == 0
+
+
+class FailsSome(ChatModel):
+    """The lab teacher, except that every `every`-th conversation it is asked fails."""
+
+    name = "lab"
+
+    def __init__(self, catalog, every: int | None) -> None:
+        self.inner = load_model("lab", strategies=catalog)
+        self.every, self.asked = every, 0
+
+    def chat(self, batch, params):
+        out = []
+        for conv in batch:
+            self.asked += 1
+            failed = self.every is not None and self.asked % self.every == 0
+            out.append(Completion(text="", finish_reason="error") if failed else self.inner.chat([conv], params)[0])
+        return out
+
+
+def test_a_run_with_failures_retried_ends_with_the_file_of_an_uninterrupted_run(tmp_path, catalog):
+    """Failed records are dropped and asked again on resume, and the file is put back in work
+    order, so the end state does not depend on what failed along the way."""
+    tasks, conds = resolve_tasks("arithmetic,comparison"), parse_conditions("empty,cautious")
+    run_eval(FailsSome(catalog, None), tasks, conds, tmp_path / "clean", n=6, batch_size=4)
+    run_eval(FailsSome(catalog, 3), tasks, conds, tmp_path / "flaky", n=6, batch_size=4)
+    assert any(r.error for r in load_records(tmp_path / "flaky" / RECORDS_FILE))
+    run_eval(FailsSome(catalog, None), tasks, conds, tmp_path / "flaky", n=6, batch_size=4)
+    clean, resumed = ((tmp_path / d / RECORDS_FILE).read_text() for d in ("clean", "flaky"))
+    assert resumed == clean

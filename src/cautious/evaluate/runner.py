@@ -276,7 +276,8 @@ def evaluate(
                 exs = sorted(selected[task.name], key=lambda ex: -len(ex.input))  # similar lengths share a batch: less padding
                 params = SamplingParams(temperature=temperature, max_tokens=task_max_new_tokens(task, max_new_tokens))
                 for cond in conditions:
-                    order.update({record_key(task.name, cond.name, ex.id): len(order) for ex in exs})
+                    base = len(order)
+                    order.update({record_key(task.name, cond.name, ex.id): base + i for i, ex in enumerate(exs)})
                     todo = [ex for ex in exs if record_key(task.name, cond.name, ex.id) not in log]
                     skipped += len(exs) - len(todo)
                     if on_progress and len(exs) > len(todo):
