@@ -3,7 +3,8 @@
 Why append-only: a teacher or an evaluation run can take days; its output file is the
 progress record. Each batch of records is one `os.write` of complete lines to a descriptor
 opened with O_APPEND, so a SIGKILL lands between lines, never inside one. If the machine
-itself dies mid-write, the torn last line is cut off on the next start (a last line that is
+itself dies mid-write, the torn last line is cut off on the next start (found by reading
+backwards from the end, not the whole file) (a last line that is
 whole JSON and only lacks its newline gets the newline instead) and that record is made again.
 
 Every record has an identity (`key`). A rerun skips every identity already present; records
@@ -41,19 +42,42 @@ def decode(path: Path, lineno: int, raw: bytes) -> str:
         raise not_utf8(path, lineno) from None
 
 
-def whole_lines(path: Path) -> tuple[bytes, bool]:
-    """The file's bytes up to its last whole record, and whether a torn tail was left out.
-    A last line that is whole JSON and only lacks its newline counts as whole."""
-    raw = path.read_bytes()
-    cut = raw.rfind(b"\n") + 1
-    tail = raw[cut:]
-    if not tail.strip():
-        return raw, False
+def last_line_start(path: Path) -> int:
+    """The offset just after the file's last newline (0 if it has none), found by reading
+    backwards from the end in growing chunks: a multi-GB answers file is not read whole."""
+    with path.open("rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        back = min(size, 1 << 16)
+        while back:
+            fh.seek(size - back)
+            cut = fh.read(back).rfind(b"\n")
+            if cut >= 0:
+                return size - back + cut + 1
+            if back == size:
+                break
+            back = min(size, back * 2)
+    return 0
+
+
+def _is_json(raw: bytes) -> bool:
     try:
-        json.loads(tail)
-        return raw + b"\n", False
+        json.loads(raw)
+        return True
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return raw[:cut], True
+        return False
+
+
+def torn_tail(path: Path) -> tuple[int, int, bool]:
+    """(file size, where an unterminated last line starts, whether that line is whole JSON).
+    The start equals the size when the file ends with a newline (nothing torn)."""
+    size = path.stat().st_size
+    start = last_line_start(path)
+    if start == size:
+        return size, start, True
+    with path.open("rb") as fh:
+        fh.seek(start)
+        tail = fh.read()
+    return size, start, not tail.strip() or _is_json(tail)
 
 
 def read_log(path: str | Path, model: type[R]) -> list[R]:
@@ -62,8 +86,16 @@ def read_log(path: str | Path, model: type[R]) -> list[R]:
     path = Path(path)
     if not path.exists():
         return []
-    data, _ = whole_lines(path)
-    return [parse_record(path, i, decode(path, i, raw), model) for i, raw in enumerate(data.splitlines(), 1) if raw.strip()]
+    size, start, whole = torn_tail(path)
+    out: list[R] = []
+    with path.open("rb") as fh:
+        offset = 0
+        for lineno, raw in enumerate(fh, start=1):
+            torn = offset == start and not whole
+            offset += len(raw)
+            if raw.strip() and not torn:
+                out.append(parse_record(path, lineno, decode(path, lineno, raw), model))
+    return out
 
 
 class AppendLog(Generic[R]):
@@ -106,15 +138,14 @@ class AppendLog(Generic[R]):
         """Read what a previous run wrote; repair a torn tail; drop records to retry."""
         if not self.path.exists():
             return
-        data, torn = whole_lines(self.path)
-        size = self.path.stat().st_size
-        if torn or len(data) != size:
+        size, start, whole = torn_tail(self.path)
+        if start < size:  # the last line lacks its newline: the writer died mid-write, or just before it
             with naming(self.path), self.path.open("r+b") as fh:
-                if torn:
-                    fh.truncate(len(data))
-                else:
+                if whole:
                     fh.seek(0, os.SEEK_END)
                     fh.write(b"\n")
+                else:
+                    fh.truncate(start)
         keep: list[tuple[int, int]] = []
         total = 0
         for offset, raw, record in self._lines():
