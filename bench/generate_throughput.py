@@ -211,13 +211,13 @@ fresh server; nothing is cached between tools."""
 
 
 def table(rows: list[dict]) -> str:
-    out = ["| tool | L (s) | C | N | C/L req/s | achieved req/s | ratio | run s | wall s (with start-up) | client max open | status |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    out = ["| tool | L (s) | C | N | C/L req/s | achieved req/s | ratio | run s | wall s (with start-up) | client max open | status | measured |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         fmt = lambda k, f="{:.2f}": f.format(r[k]) if k in r else "-"  # noqa: E731
         out.append(f"| {r['tool']} | {r['latency_s']} | {r['concurrency']} | {r['requests']} | {r['ideal_rps']:.1f} | "
                    f"{fmt('achieved_rps')} | {fmt('ratio_to_ideal', '{:.3f}')} | {fmt('generate_s')} | {fmt('wall_s')} | "
-                   f"{r.get('client_max_open', '-')} | {r['status']} |")
+                   f"{r.get('client_max_open', '-')} | {r['status']} | {r.get('measured', '-')} |")
     return "\n".join(out)
 
 
@@ -241,8 +241,20 @@ def main() -> None:
                   f"(ideal {concurrency / latency:.0f}) {row['status']}", flush=True)
             rows.append(row)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    # A run of some tools keeps the other tools' rows of the same configurations from the
+    # previous results (each row says when it was measured), so re-measuring cautious after a
+    # change does not throw away the peers' numbers.
+    when = time.strftime("%Y-%m-%d %H:%M")
+    ran = set(args.tools.split(","))
+    old_path = RESULTS / "generate_throughput.json"
+    old = json.loads(old_path.read_text()) if old_path.exists() else {}
+    kept = [{**r, "measured": r.get("measured", old.get("meta", {}).get("date", "?"))} for r in old.get("rows", [])
+            if r["tool"] not in ran and (r["latency_s"], r["concurrency"]) in set(grid)]
+    rows = [{**r, "measured": when} for r in rows] + kept
+    rows.sort(key=lambda r: (grid.index((r["latency_s"], r["concurrency"])), ["cautious", "distilabel", "curator"].index(r["tool"])
+                             if r["tool"] in ("cautious", "distilabel", "curator") else 9))
     meta = {"machine": f"{platform.machine()}, {os.cpu_count()} cores (shared with other jobs: timings are noisy)",
-            "python": platform.python_version(), "date": time.strftime("%Y-%m-%d %H:%M"),
+            "python": platform.python_version(), "date": when,
             "peers": {k: (str(Path(v).relative_to(ROOT)) if v and Path(v).is_relative_to(ROOT) else v) for k, v in found.items()},
             "versions": versions(found)}
     (RESULTS / "generate_throughput.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
