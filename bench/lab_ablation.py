@@ -72,7 +72,7 @@ def across(seeds: list[dict], conds: list[str]) -> dict:
             cond: {k: ms([s["summary"]["students"][name]["conditions"][cond][k] for s in seeds]) for k in ("accuracy", "tokens", "agreement")}
             for cond in conds
         }
-    checks = ("not_beaten_by_any_single_strategy_student", "accuracy_at_least_50", "tokens_at_most_0.6_of_step_by_step", "agreement_at_least_95")
+    checks = ("not_beaten_by_any_single_strategy_student", "accuracy_at_least_every_single_strategy_student", "accuracy_at_least_50", "tokens_at_most_0.6_of_step_by_step", "agreement_at_least_95")
     out["checks_holding"] = {}
     for cond in conds:
         verdicts = [s["summary"]["verdict"].get(cond, {}) for s in seeds]

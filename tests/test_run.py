@@ -212,6 +212,26 @@ def test_the_verdict_reads_differences_from_paired_intervals_not_point_estimates
     assert not verdict(students, comparisons, ["empty"])["empty"]["claim_holds"]
 
 
+def test_a_tie_by_the_interval_with_a_lower_point_estimate_is_not_the_claim():
+    """The target is ">= every single-strategy student": 87.7% against 88.2% ties by the paired
+    interval, and the verdict says so, but the claim is not counted as holding."""
+    from cautious.run.summary import compare_students, verdict, verdict_lines
+
+    ids = [f"e{i}" for i in range(200)]
+    right = lambda k: {"t": {i: int(n < k) for n, i in enumerate(ids)}}  # noqa: E731
+    outcomes = {"cautious": {"empty": right(175)}, "step-by-step-only": {"empty": right(176)}}
+    comparisons = compare_students(outcomes, "cautious", ["empty"])
+    assert comparisons["empty"]["step-by-step-only"]["verdict"] == "ties within the interval"
+    students = {"cautious": {"strategy": "selected", "erase": True, "conditions": {"empty": {"accuracy": 0.875, "tokens": 10.0, "agreement": 1.0}}},
+                "step-by-step-only": {"strategy": "step-by-step", "erase": True,
+                                      "conditions": {"empty": {"accuracy": 0.88, "tokens": 50.0, "agreement": 0.5}}}}
+    v = verdict(students, comparisons, ["empty"])["empty"]
+    assert v["not_beaten_by_any_single_strategy_student"] and not v["accuracy_at_least_every_single_strategy_student"]
+    assert not v["claim_holds"]
+    line = verdict_lines({"selected": {"t": "direct-answer"}, "students": students, "verdict": {"empty": v}})[0]
+    assert "**below** a single-strategy student's by point estimate" in line and "does not fully hold" in line
+
+
 def test_task_candidates_narrow_what_the_probe_learns_for_the_named_tasks_only(tmp_path):
     from rich.console import Console
 

@@ -109,7 +109,10 @@ def compare_students(outcomes: dict, reference: str, systems: list[str]) -> dict
 
 
 def verdict(students: dict[str, Any], comparisons: dict[str, Any], systems: list[str]) -> dict[str, Any]:
-    """The paper's claim in miniature, checked per system condition from the intervals."""
+    """The paper's claim in miniature, checked per system condition: no single-strategy student
+    beats the cautious one by the paired intervals, *and* none has a higher average accuracy
+    (the target asks for ">= every single-strategy student"; a tie by the interval that is a
+    lower point estimate is reported as such, not rounded up)."""
     out: dict[str, Any] = {}
     if "cautious" not in students:
         return out
@@ -123,6 +126,8 @@ def verdict(students: dict[str, Any], comparisons: dict[str, Any], systems: list
         ratio = c["tokens"] / students[sbs]["conditions"][cond]["tokens"] if sbs and students[sbs]["conditions"][cond]["tokens"] else None
         checks = {
             "not_beaten_by_any_single_strategy_student": all(vs.get(n) != "loses" for n in singles),
+            "accuracy_at_least_every_single_strategy_student": all(
+                c["accuracy"] >= students[n]["conditions"][cond]["accuracy"] for n in singles if cond in students[n]["conditions"]),
             "accuracy_at_least_50": c["accuracy"] >= MIN_ACCURACY,
             "tokens_at_most_0.6_of_step_by_step": ratio is not None and ratio <= MAX_TOKEN_RATIO,
             "agreement_at_least_95": c["agreement"] >= MIN_AGREEMENT,
@@ -226,7 +231,9 @@ def verdict_lines(summary: dict[str, Any]) -> list[str]:
         ratio = v["token_ratio_vs_step_by_step"]
         lines.append(
             f"- System message `{cond}`: the erased cautious student {vs} (paired bootstrap 95% intervals); "
-            f"average accuracy {pct(acc)}% ({'≥' if v['accuracy_at_least_50'] else '**below**'} 50%); "
+            f"average accuracy {pct(acc)}% ({'≥' if v['accuracy_at_least_50'] else '**below**'} 50%; "
+            + ("≥ every single-strategy student's" if v.get("accuracy_at_least_every_single_strategy_student", True)
+               else "**below** a single-strategy student's by point estimate") + "); "
             + (f"{ratio:.2f}× the tokens per answer of the step-by-step student ({'≤' if v['tokens_at_most_0.6_of_step_by_step'] else '**above**'} 0.6×); " if ratio is not None else "")
             + f"answers in the selected strategy's shape {pct(v['agreement'])}% of the time ({'≥' if v['agreement_at_least_95'] else '**below**'} 95%). "
             + ("**The claim holds here.**" if v["claim_holds"] else "**The claim does not fully hold here.**")
