@@ -140,7 +140,7 @@ def main() -> None:
     from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
 
-    from cautious.evaluate import ScoringContext, run_eval
+    from cautious.evaluate import EvalConfig, evaluate
     from cautious.evaluate.conditions import Condition
     from cautious.evaluate.runner import RECORDS_FILE, load_records
     from cautious.models.base import load_model
@@ -180,7 +180,6 @@ def main() -> None:
 
     lm.generate_until = timed_generate_until
     condition = Condition("smollm-default", SYSTEM)
-    ctx = ScoringContext(answer_regex=REGEX, regex_group_select=GROUP_SELECT)
     work = Path(tempfile.mkdtemp(prefix="eval_vs_lm_eval.", dir=CACHE))
     print(f"model {gguf.name} loaded in {load_s:.0f}s; {len(tasks)} tasks x {args.n} examples; work dir {work}")
 
@@ -198,8 +197,9 @@ def main() -> None:
         def ours(rep: int) -> tuple[float, dict]:
             out = work / f"ours-{safe}-{rep}"
             start = time.perf_counter()
-            result = run_eval(model, [task], [condition], out, split="all", n=args.n, batch_size=args.batch_size,
-                              max_new_tokens=args.max_new_tokens, ctx=ctx, examples_by_task={task.name: examples})
+            cfg = EvalConfig(out=out, system=[condition], split="all", batch_size=args.batch_size,
+                             max_new_tokens=args.max_new_tokens, answer_regex=REGEX, regex_select=GROUP_SELECT)
+            result = evaluate(model, [task], {task.name: examples}, cfg)
             seconds = time.perf_counter() - start
             records = {r.example_id: r for r in load_records(out / RECORDS_FILE)}
             return seconds, {"score": result.scores[0], "records": records}

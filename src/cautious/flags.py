@@ -27,9 +27,9 @@ def flag_name(field: str) -> str:
     return _SHORT.get(field, "--" + field.replace("_", "-"))
 
 
-def from_flags(model: type[Config], flags: dict[str, Any], **extra: Any) -> Config:
-    """`model` from the flags named like its fields (None: the field's default) and `extra`."""
-    values = {k: v for k, v in flags.items() if k in model.model_fields and v is not None} | extra
+def from_flags(model: type[Config], flags: dict[str, Any]) -> Config:
+    """`model` from the flags named like its fields (None: the field's default)."""
+    values = {k: v for k, v in flags.items() if k in model.model_fields and v is not None}
     try:
         return model.model_validate(values)
     except ValidationError as exc:

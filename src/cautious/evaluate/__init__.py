@@ -10,9 +10,10 @@ used), `conditions` (system-message conditions).
 
 from cautious.evaluate.conditions import Condition, parse_conditions
 from cautious.evaluate.metrics import EvalOutput, Metric, Score, ScorePair, ScoringContext, register_metric
-from cautious.evaluate.runner import EvalResult, TaskScore, aggregate, load_records, run_eval
+from cautious.evaluate.config import EvalConfig
+from cautious.evaluate.runner import EvalResult, TaskScore, aggregate, evaluate, load_records, run_eval
 
 __all__ = [
-    "Condition", "EvalOutput", "EvalResult", "Metric", "Score", "ScorePair", "ScoringContext", "TaskScore",
-    "aggregate", "load_records", "parse_conditions", "register_metric", "run_eval",
+    "Condition", "EvalConfig", "EvalOutput", "EvalResult", "Metric", "Score", "ScorePair", "ScoringContext", "TaskScore",
+    "aggregate", "evaluate", "load_records", "parse_conditions", "register_metric", "run_eval",
 ]
