@@ -67,7 +67,7 @@ def test_the_select_and_eval_commands_take_a_cache(cli, tmp_path):
     assert code == 0, err
     assert (tmp_path / "eval.sqlite").exists()
     code, _, err = cli("eval", "-m", "lab", "-t", "arithmetic", "-n", "3", "--cache", tmp_path / "e" / "records.jsonl", "-o", tmp_path / "e")
-    assert code == 2 and "records.jsonl: is also a file of the run folder (--cache)" in err
+    assert code == 2 and "records.jsonl: is also an output of this run (records.jsonl); give --cache another path" in err
 
 
 def test_a_judge_with_a_cache_is_asked_through_it(tmp_path):

@@ -124,6 +124,16 @@ def same_file(a: str | Path, b: str | Path) -> bool:
     return Path(a).resolve() == Path(b).resolve()
 
 
+def check_cache_path(cache: str | Path, outputs: Iterable[str | Path], option: str = "--cache") -> Path:
+    """A request cache can be written and is none of the run's outputs: one path for both
+    would have the output written over the cache (or the cache over the output)."""
+    cache = check_output_file(cache, option)
+    for out in outputs:
+        if same_file(cache, out):
+            raise UserError(f"{cache}: is also an output of this run ({Path(out).name}); give {option} another path")
+    return cache
+
+
 def refuse_overwriting_inputs(outputs: Iterable[str | Path], inputs: Iterable[str | Path]) -> None:
     """An output that is also an input would destroy the data it is made from."""
     inputs = [Path(p) for p in inputs]

@@ -33,7 +33,7 @@ from cautious.errors import UserError
 from cautious.evaluate.extract import extract
 from cautious.jsonl import atomic_writer
 from cautious.models.base import ChatModel, SamplingParams, load_model
-from cautious.paths import check_output_dir, check_output_file, refuse_overwriting_inputs
+from cautious.paths import check_cache_path, check_output_dir, refuse_overwriting_inputs
 from cautious.request_cache import CachingModel
 from cautious.records import Example, Message, Strategy
 from cautious.shapes import PAPER_STRATEGIES
@@ -263,15 +263,15 @@ def run_select_job(job: SelectJob, on_progress: Callable[[int], None] | None = N
                    on_start: Callable[[int], None] | None = None) -> SelectResult:
     """Check paths, resolve names, draw the dev examples, measure, choose, write."""
     check_output_dir(job.out)  # before the probe is measured, which is the expensive part
-    if job.cache is not None:
-        check_output_file(job.cache, "--cache")
     catalog = load_catalog(job.strategies_file)
     candidates = [get_strategy(s.strip(), catalog) for s in job.strategies.split(",") if s.strip()]
     if not candidates:
         raise UserError("no strategies selected")
     candidates = [c.as_card() for c in candidates] if job.instructions == "card" else candidates
     task_list = resolve_tasks(job.tasks)
-    outputs = [job.out / "strategy_map.yaml", job.out / "scores.json"] + ([job.cache] if job.cache else [])
+    outputs = [job.out / "strategy_map.yaml", job.out / "scores.json"]
+    if job.cache is not None:
+        outputs.append(check_cache_path(job.cache, outputs))
     refuse_overwriting_inputs(outputs, input_files(task_list, job.strategies_file))
     examples = draw_examples(task_list, job.split, job.n, job.seed)
     if on_start:

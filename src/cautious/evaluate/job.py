@@ -11,8 +11,7 @@ from pydantic import Field
 from cautious.evaluate.config import EvalConfig
 from cautious.evaluate.runner import RUN_FILES, EvalResult, evaluate, require_judge
 from cautious.models.base import load_model
-from cautious.errors import UserError
-from cautious.paths import check_output_dir, check_output_file, refuse_overwriting_inputs, same_file
+from cautious.paths import check_cache_path, check_output_dir, refuse_overwriting_inputs
 from cautious.request_cache import CachingModel
 from cautious.strategies import load_catalog
 from cautious.task import draw_examples, input_files
@@ -38,15 +37,12 @@ def run_eval_job(job: EvalJob, on_progress: Callable[[int], None] | None = None,
                  on_start: Callable[[int], None] | None = None) -> EvalJobResult:
     """Check paths, resolve names, draw the examples, load the model, evaluate."""
     check_output_dir(job.out)  # before the model is loaded
-    if job.cache is not None:
-        check_output_file(job.cache, "--cache")
     catalog = load_catalog(job.strategies_file)
     task_list = resolve_tasks(job.tasks)
     files = [c.path for c in job.system if c.path is not None]
     outputs = [job.out / name for name in RUN_FILES]
-    if job.cache is not None and any(same_file(job.cache, p) for p in outputs):
-        raise UserError(f"{job.cache}: is also a file of the run folder (--cache); give the cache another path")
-    outputs += [job.cache] if job.cache else []
+    if job.cache is not None:
+        outputs.append(check_cache_path(job.cache, outputs))
     refuse_overwriting_inputs(outputs, input_files(task_list, job.strategies_file, files))
     require_judge(task_list, job)
     examples = draw_examples(task_list, job.split, job.n, job.seed)

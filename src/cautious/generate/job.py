@@ -13,12 +13,11 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
-from cautious.errors import UserError
 from cautious.generate import group_by_strategy
 from cautious.generate.config import GenerateConfig
 from cautious.generate.strategy_map import read_strategy_map
 from cautious.models.base import ChatModel, is_free, load_model
-from cautious.paths import check_output_file, refuse_overwriting_inputs, same_file
+from cautious.paths import check_cache_path, check_output_file, refuse_overwriting_inputs
 from cautious.records import Example, Strategy
 from cautious.strategies import load_catalog
 from cautious.task import draw_examples, input_files
@@ -86,9 +85,7 @@ def prepare(job: GenerateJob) -> Prepared:
     cache = job.cache_path()
     stats_path = job.out.with_suffix(".stats.json")
     if cache is not None:
-        check_output_file(cache, "--cache")
-        if same_file(cache, job.out):
-            raise UserError(f"{job.out}: is also the request cache (--cache); give them different paths")
+        check_cache_path(cache, [job.out, stats_path])
     inputs = input_files(task_list, job.strategies_file, [job.prices] if job.prices else [])
     inputs += [Path(job.strategy)] if job.strategy not in catalog else []
     refuse_overwriting_inputs([job.out, stats_path] + ([cache] if cache else []), inputs)
