@@ -10,7 +10,9 @@ examples: a paired bootstrap 95% interval of the difference in average accuracy,
 The claim in miniature (`verdict`), per system condition: the erased cautious student is not
 beaten by any single-strategy student (interval), reaches at least 50% average accuracy,
 spends at most 0.6× the tokens per answer of the always-step-by-step student, and answers in
-the selected strategy's shape at least 95% of the time.
+the selected strategy's shape at least 95% of the time. Beside the token ratio, its floor for
+the run's mix of tasks (`token_ratio_floor`): where step-by-step is what works, the saving
+can only come from the other tasks.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def summarize(cfg: RunConfig, run_dir: Path, tasks: list[str]) -> dict[str, Any]
     comparisons = compare_students(outcomes, "cautious", cfg.systems) if "cautious" in students else {}
     return {
         "preset": cfg.preset, "tasks": tasks, "selected": selected, "students": students,
-        "comparisons": comparisons, "verdict": verdict(students, comparisons, cfg.systems),
+        "comparisons": comparisons, "verdict": verdict(students, comparisons, cfg.systems, selected),
         "score_matrix": score_matrix(run_dir / "select" / "scores.json"),
         "select_score": decided_by(run_dir / "select" / "scores.json"),
         "probe_curve": probe_curve(run_dir),
@@ -108,11 +110,25 @@ def compare_students(outcomes: dict, reference: str, systems: list[str]) -> dict
     return out
 
 
-def verdict(students: dict[str, Any], comparisons: dict[str, Any], systems: list[str]) -> dict[str, Any]:
+def token_ratio_floor(step_by_step_tasks: dict[str, Any], selected: dict[str, str]) -> float | None:
+    """The lowest tokens-per-answer ratio to the step-by-step student that *any* student taught
+    this selection could reach: the tasks selected as step-by-step cost what they cost that
+    student, and every other task is counted at zero tokens. Above 0.6 it says the token target
+    is out of reach for this mix of tasks however short the other answers are — the mix, not
+    the student's choosing, sets the ratio. None without per-task tokens."""
+    tokens = {t: v["tokens"] for t, v in step_by_step_tasks.items()}
+    if not tokens or not sum(tokens.values()):
+        return None
+    return sum(n for t, n in tokens.items() if selected.get(t) == "step-by-step") / sum(tokens.values())
+
+
+def verdict(students: dict[str, Any], comparisons: dict[str, Any], systems: list[str],
+            selected: dict[str, str] | None = None) -> dict[str, Any]:
     """The paper's claim in miniature, checked per system condition: no single-strategy student
     beats the cautious one by the paired intervals, *and* none has a higher average accuracy
     (the target asks for ">= every single-strategy student"; a tie by the interval that is a
-    lower point estimate is reported as such, not rounded up)."""
+    lower point estimate is reported as such, not rounded up). With the selection, also the
+    token ratio's floor for this task mix (`token_ratio_floor`)."""
     out: dict[str, Any] = {}
     if "cautious" not in students:
         return out
@@ -132,8 +148,9 @@ def verdict(students: dict[str, Any], comparisons: dict[str, Any], systems: list
             "tokens_at_most_0.6_of_step_by_step": ratio is not None and ratio <= MAX_TOKEN_RATIO,
             "agreement_at_least_95": c["agreement"] >= MIN_AGREEMENT,
         }
-        out[cond] = {"vs": vs, "token_ratio_vs_step_by_step": ratio, "agreement": c["agreement"], **checks,
-                     "claim_holds": all(checks.values())}
+        floor = token_ratio_floor(students[sbs]["conditions"][cond].get("tasks", {}), selected) if sbs and selected else None
+        out[cond] = {"vs": vs, "token_ratio_vs_step_by_step": ratio, "token_ratio_floor": floor, "agreement": c["agreement"],
+                     **checks, "claim_holds": all(checks.values())}
     return out
 
 
@@ -223,6 +240,14 @@ def _flexible(v: dict[str, Any]) -> str:
     return f"; flexible {pct(v['accuracy_flexible'])}, parsed {pct(v['parse_rate'])}/{pct(v['parse_rate_flexible'])}"
 
 
+def _floor_note(floor: float | None, selected: dict[str, str]) -> str:
+    if floor is None or floor <= MAX_TOKEN_RATIO:
+        return ""
+    k = sum(s == "step-by-step" for s in selected.values())
+    return (f"; out of reach for this mix of tasks: with step-by-step selected for {k} of {len(selected)}, "
+            f"answering every other task in no tokens at all would still be {floor:.2f}×")
+
+
 def verdict_lines(summary: dict[str, Any]) -> list[str]:
     lines = []
     for cond, v in summary["verdict"].items():
@@ -234,7 +259,8 @@ def verdict_lines(summary: dict[str, Any]) -> list[str]:
             f"average accuracy {pct(acc)}% ({'≥' if v['accuracy_at_least_50'] else '**below**'} 50%; "
             + ("≥ every single-strategy student's" if v.get("accuracy_at_least_every_single_strategy_student", True)
                else "**below** a single-strategy student's by point estimate") + "); "
-            + (f"{ratio:.2f}× the tokens per answer of the step-by-step student ({'≤' if v['tokens_at_most_0.6_of_step_by_step'] else '**above**'} 0.6×); " if ratio is not None else "")
+            + (f"{ratio:.2f}× the tokens per answer of the step-by-step student ({'≤' if v['tokens_at_most_0.6_of_step_by_step'] else '**above**'} 0.6×"
+               + _floor_note(v.get("token_ratio_floor"), summary["selected"]) + "); " if ratio is not None else "")
             + f"answers in the selected strategy's shape {pct(v['agreement'])}% of the time ({'≥' if v['agreement_at_least_95'] else '**below**'} 95%). "
             + ("**The claim holds here.**" if v["claim_holds"] else "**The claim does not fully hold here.**")
         )
