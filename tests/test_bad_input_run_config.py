@@ -23,6 +23,7 @@ CASES = [
     ("probe-path-missing", "probe: hf:{d}/no/probe", "run config: probe: {d}/no/probe: model not found"),
     ("student-path-missing", "train: {model: '{d}/no/student'}", "run config: train.model: {d}/no/student: model not found"),
     ("train-key-misspelt", "train: {lerning_rate: 0.1}", "run config: train: unknown config key 'lerning_rate'"),
+    ("student-train-key-misspelt", "student_train: {lerning_rate: 0.1}", "run config: student_train: unknown config key 'lerning_rate'"),
     ("strategies-file-missing", "strategies_files: ['{d}/nope.yaml']", "{d}/nope.yaml: strategies file not found"),
     ("candidate-unknown", "candidates: [direct-answer, ponder]", "run config: candidates: unknown strategy 'ponder'"),
     ("task-candidate-unknown", "task_candidates: {arithmetic: [ponder]}", "run config: task_candidates.arithmetic: unknown strategy 'ponder'"),

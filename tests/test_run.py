@@ -168,6 +168,23 @@ def test_the_knowledge_stage_is_skipped_only_for_a_probe_that_learned_it(tmp_pat
     assert stages() == ["strategies"]
 
 
+def test_student_train_settings_reach_the_students_only(tmp_path):
+    """`student_train` (e.g. a fine-tuning learning rate) goes over `train:` for the students;
+    the probe trains with `train:` as before."""
+    from rich.console import Console
+
+    from cautious.run.pipeline import Pipeline
+
+    cfg = load_run_config(preset="lab").model_copy(update={"student_train": {"lr": 1e-3}})
+    pipe = Pipeline(cfg, tmp_path, Console(quiet=True))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "facts.txt").write_text("5+3=8\n")
+    data = tmp_path / "train.jsonl"
+    assert pipe._train_config(tmp_path / "p", data, 5).lr == cfg.train["lr"] == 3e-3  # the probe
+    student = pipe._train_config(tmp_path / "s", data, 5, init="probe-train/model", knows_facts=True, overrides=cfg.student_train)
+    assert student.lr == 1e-3 and student.batch_size == cfg.train["batch_size"]
+
+
 def test_the_verdict_says_when_selection_made_the_cautious_student_a_baseline():
     from cautious.run.summary import verdict_lines
 
@@ -230,6 +247,29 @@ def test_a_tie_by_the_interval_with_a_lower_point_estimate_is_not_the_claim():
     assert not v["claim_holds"]
     line = verdict_lines({"selected": {"t": "direct-answer"}, "students": students, "verdict": {"empty": v}})[0]
     assert "**below** a single-strategy student's by point estimate" in line and "does not fully hold" in line
+
+
+def test_the_verdict_says_when_the_task_mix_puts_the_token_target_out_of_reach():
+    """Two of three tasks need step-by-step: even answers of no tokens on the third would leave
+    the ratio above 0.6, and the verdict line says that the mix, not the student, is why."""
+    from cautious.run.summary import verdict, verdict_lines
+
+    def cond(acc, per_task, agree):
+        tasks = {t: {"tokens": n} for t, n in zip("abc", per_task)}
+        return {"accuracy": acc, "tokens": sum(per_task) / 3, "agreement": agree, "tasks": tasks}
+
+    students = {"cautious": {"strategy": "selected", "erase": True, "conditions": {"empty": cond(0.9, (57, 9, 71), 1.0)}},
+                "step-by-step-only": {"strategy": "step-by-step", "erase": True, "conditions": {"empty": cond(0.88, (57, 35, 71), 0.67)}}}
+    selected = {"a": "step-by-step", "b": "direct-answer", "c": "step-by-step"}
+    v = verdict(students, {}, ["empty"], selected)["empty"]
+    assert v["token_ratio_floor"] == pytest.approx(128 / 163) and not v["tokens_at_most_0.6_of_step_by_step"]
+    line = verdict_lines({"selected": selected, "students": students, "verdict": {"empty": v}})[0]
+    assert "out of reach for this mix of tasks: with step-by-step selected for 2 of 3" in line and "0.79×" in line
+    # one step-by-step task of three: the floor (57 of 163 tokens) no longer rules the target out
+    selected["c"] = "direct-answer"
+    v = verdict(students, {}, ["empty"], selected)["empty"]
+    assert v["token_ratio_floor"] == pytest.approx(57 / 163)
+    assert "out of reach" not in verdict_lines({"selected": selected, "students": students, "verdict": {"empty": v}})[0]
 
 
 def test_task_candidates_narrow_what_the_probe_learns_for_the_named_tasks_only(tmp_path):

@@ -103,6 +103,10 @@ class RunConfig(_Strict):
     #: Training settings (any `cautious train` key) shared by the probe and every student.
     train: dict[str, Any] = Field(default_factory=dict)
     steps: int = Field(100, gt=0, description="optimizer steps of the strategy stage, the same for every student")
+    #: Training settings for the students only, over `train` (any `cautious train` key), the
+    #: same for every student: e.g. a lower learning rate to fine-tune from the probe than the
+    #: one the probe was trained from scratch with, as one fine-tunes a pretrained model.
+    student_train: dict[str, Any] = Field(default_factory=dict)
     #: Where every student starts. `model`: the `train:` model (lab-tiny from scratch, or your
     #: HF student). `probe`: the probe's checkpoint — a student that already follows any
     #: strategy when told, as Orca 2's students start from a base model that can already reason
@@ -168,6 +172,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "curve_points": 4,
         "curve_examples": 30,
         "steps": 200,
+        "student_train": {"lr": 1e-3},
         "max_new_tokens": 96,
         "eval_batch_size": 100,
         "train": {"lab_tiny": {"hidden_size": 128, "num_layers": 4, "num_heads": 2, "intermediate_size": 344, "vocab_size": 1024},

@@ -91,6 +91,8 @@ class Pipeline:
         self.timer = StageTimer(out, weights, self.console)
         # A bad `train:` key must fail now, not after the probe has trained for minutes.
         validate_train_settings({**cfg.train, "stages": [{"datasets": ["(checked later)"]}]})
+        if cfg.student_train:
+            validate_train_settings({**cfg.train, **cfg.student_train, "stages": [{"datasets": ["(checked later)"]}]}, "student_train")
         from cautious.run.validate import validate_run
 
         validate_run(self)  # every file, model, option and folder of the config, before any stage
@@ -118,7 +120,7 @@ class Pipeline:
             teacher.close()
 
     def _train_config(self, stage_dir: Path, data: Path, steps: int, init: str | None = None, knows_facts: bool = False,
-                      checkpoints: int = 0):
+                      checkpoints: int = 0, overrides: dict[str, Any] | None = None):
         """Knowledge stage (unless `init` is a checkpoint that already learned it), then the strategies."""
         stages: list[dict[str, Any]] = []
         facts = self._facts()
@@ -127,7 +129,7 @@ class Pipeline:
         # The facts stay in the strategy stage too, so learning strategies does not wash them out.
         stages.append({"name": "strategies", "datasets": [str(data)] + ([str(facts)] * self.cfg.knowledge_mix if facts else []),
                        "max_steps": steps})
-        settings = {"seed": self.cfg.seed, **self.cfg.train, "output_dir": str(stage_dir / "model"), "stages": stages}
+        settings = {"seed": self.cfg.seed, **self.cfg.train, **(overrides or {}), "output_dir": str(stage_dir / "model"), "stages": stages}
         if init is not None:
             settings["model"] = init
         if checkpoints:  # evenly spaced checkpoints, all kept (the probe's curve; stage ends are kept anyway)
@@ -136,10 +138,10 @@ class Pipeline:
         return validate_train_settings(settings)
 
     def _train(self, stage_dir: Path, data: Path, steps: int, init: str | None = None, knows_facts: bool = False,
-               checkpoints: int = 0) -> None:
+               checkpoints: int = 0, overrides: dict[str, Any] | None = None) -> None:
         from cautious.train import train
 
-        cfg = self._train_config(stage_dir, data, steps, init, knows_facts, checkpoints)
+        cfg = self._train_config(stage_dir, data, steps, init, knows_facts, checkpoints, overrides)
         train(cfg, overwrite=True, log=lambda *a, **k: None)
 
     def _student_init(self, probe_spec: str) -> str | None:
@@ -272,8 +274,10 @@ class Pipeline:
                 t.skipped.append(f"generate-{s.name}")
             e = t.run(f"erase-{s.name}", self._settings("erase_system") | {"erase": s.erase}, [answers[key]],
                       lambda d, s=s, key=key: self.stage_erase(d, answers[key], keep_instruction=not s.erase))
-            tr = t.run(f"train-{s.name}", train_keys | {"steps": cfg.steps, "init": init}, [e / "train.jsonl", data / "facts.txt", *init_inputs],
-                       lambda d, e=e: self._train(d, e / "train.jsonl", cfg.steps, init, knows_facts))
+            # student_train joins the fingerprint only when set, so existing run folders keep theirs
+            student_keys = train_keys | {"steps": cfg.steps, "init": init} | ({"student_train": cfg.student_train} if cfg.student_train else {})
+            tr = t.run(f"train-{s.name}", student_keys, [e / "train.jsonl", data / "facts.txt", *init_inputs],
+                       lambda d, e=e: self._train(d, e / "train.jsonl", cfg.steps, init, knows_facts, overrides=cfg.student_train))
             t.run(f"eval-{s.name}", self._settings("systems", "max_new_tokens"), [data / "test.jsonl", tr / "stage.json"],
                   lambda d, tr=tr, s=s: self.stage_eval(d, tr / "model", s.name))
         summary = summarize(cfg, self.out, [task.name for task in self.tasks])
@@ -300,7 +304,7 @@ def fact_lines(facts: list[str], per_line: int, seed: int) -> list[str]:
     return lines
 
 
-def validate_train_settings(settings: dict[str, Any]):
+def validate_train_settings(settings: dict[str, Any], where: str = "train"):
     """The run's `train:` settings as a TrainConfig; a mistake is one line naming the key."""
     from pydantic import ValidationError
 
@@ -310,7 +314,7 @@ def validate_train_settings(settings: dict[str, Any]):
     try:
         return TrainConfig.model_validate(settings)
     except ValidationError as exc:
-        raise UserError(_describe(exc, "run config: train")) from None
+        raise UserError(_describe(exc, f"run config: {where}")) from None
 
 
 def _digest(catalog: dict[str, Strategy]) -> dict[str, str]:
