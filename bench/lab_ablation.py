@@ -37,6 +37,20 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 
 
+def cpu_description() -> dict:
+    """The CPU's model name and the vector/matrix units torch can use: the same 2 cores ran the
+    preset in 13-15 minutes on one Xeon and in 5.5 on another with AMX, so a wall time means
+    little without them. Empty where /proc/cpuinfo is not there (not Linux)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return {}
+    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    return {"cpu_model": fields.get("model name", ""), "cpu_units": sorted(flags & {"avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16"})}
+
+
 def print_seed(summary: dict, conds: list[str], wall: float) -> None:
     from cautious.run.summary import verdict_lines
 
@@ -143,7 +157,7 @@ def main() -> None:
 
     result = {
         "benchmark": "lab_ablation", "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "preset": a.preset,
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(), **cpu_description(),
                     "load_average_before": [round(x, 2) for x in load_before], "load_average_after": [round(x, 2) for x in os.getloadavg()],
                     "python": sys.version.split()[0], "torch": torch.__version__},
         "wall_seconds": runs[0]["wall_seconds"], "config": runs[0]["config"], "summary": runs[0]["summary"],
