@@ -27,3 +27,12 @@ def test_a_paired_difference_is_read_as_beats_ties_or_loses_from_its_interval():
     noisy = [1] * 5 + [-1] * 4 + [0] * 191
     _, low, high = bootstrap_macro([noisy])
     assert compare(low, high) == "ties within the interval"
+
+
+def test_an_interval_that_ends_at_zero_is_a_tie_not_a_win_by_rounding_error():
+    # Per-task paired differences whose bootstrap percentile is exactly 0; summed as floats
+    # the three task means gave 9e-18 there, which `compare` read as "beats".
+    diffs = [[1, 1, 1, 0, -1, 0, -1, 1, 0, 0], [1, 0, 0, 0, 1, -1, 0, 0, 0, 1], [0, 0, 0, 0, 1, 0, 0, 0, 1, 1]]
+    _, low, high = bootstrap_macro(diffs)
+    assert low == 0.0
+    assert compare(low, high) == "ties within the interval"
