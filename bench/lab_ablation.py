@@ -37,18 +37,23 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 
 
+#: The x86 vector/matrix units that decide how fast torch's fp32 and bf16 kernels run here.
+CPU_UNITS = frozenset({"avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16"})
+
+
 def cpu_description() -> dict:
     """The CPU's model name and the vector/matrix units torch can use: the same 2 cores ran the
     preset in 13-15 minutes on one Xeon and in 5.5 on another with AMX, so a wall time means
-    little without them. Empty where /proc/cpuinfo is not there (not Linux)."""
+    little without them. Empty where /proc/cpuinfo is not there (not Linux); ARM's cpuinfo has
+    no "model name", so the platform's name stands in."""
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
         return {}
-    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    fields = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in text.splitlines() if ":" in line)}
+    model = fields.get("model name") or fields.get("Model") or fields.get("Hardware") or platform.processor() or platform.machine()
     flags = set(fields.get("flags", "").split())
-    return {"cpu_model": fields.get("model name", ""), "cpu_units": sorted(flags & {"avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16"})}
+    return {"cpu_model": model, "cpu_units": sorted(flags & CPU_UNITS)}
 
 
 def print_seed(summary: dict, conds: list[str], wall: float) -> None:
@@ -69,7 +74,8 @@ def print_seed(summary: dict, conds: list[str], wall: float) -> None:
     print("\nstage wall times (s):")
     for stage, sec in summary["stage_seconds"].items():
         print(f"  {stage:<30}{sec:>8.1f}")
-    print(f"  {'total (this process)':<30}{wall:>8.1f}\n")
+    print(f"  {'total (stages as run)':<30}{summary['wall_seconds']:>8.1f}")
+    print(f"  {'this process':<30}{wall:>8.1f}\n")
     for line in verdict_lines(summary):
         print(line.replace("**", ""))
 
@@ -149,8 +155,11 @@ def main() -> None:
         wall = time.perf_counter() - started
         print(f"\n=== lab ablation, preset {a.preset}, seed {seed}, budget {budget:g}x: {wall:.0f} s ===")
         print_seed(summary, cfg.systems, wall)
+        # wall_seconds: the stages' own seconds as they ran (also for stages --keep reused, where
+        # this process's time would be a few seconds); process_seconds: this call, as timed here
         row = {"seed": seed, "budget": budget, "probe_steps": cfg.probe_steps, "steps": cfg.steps,
-               "wall_seconds": round(wall, 1), "config": cfg.model_dump(mode="json"), "summary": summary}
+               "wall_seconds": summary["wall_seconds"], "process_seconds": round(wall, 1),
+               "config": cfg.model_dump(mode="json"), "summary": summary}
         (runs if budget == 1.0 else curve).append(row)
     if curve:  # any budget other than 1x was run: the curve includes seed 0 at 1x
         curve = sorted(curve + [runs[0]], key=lambda r: r["budget"])
@@ -163,7 +172,7 @@ def main() -> None:
         "wall_seconds": runs[0]["wall_seconds"], "config": runs[0]["config"], "summary": runs[0]["summary"],
     }  # fmt: skip
     if curve:
-        result["budgets"] = [{k: r[k] for k in ("budget", "probe_steps", "steps", "wall_seconds", "summary")} for r in curve]
+        result["budgets"] = [{k: r[k] for k in ("budget", "probe_steps", "steps", "wall_seconds", "process_seconds", "summary")} for r in curve]
         print("\n=== learning curve (seed 0): budget, probe steps, student steps | cautious minus each student, points [95% CI] ===")
         for r in curve:
             for cond, cmp in r["summary"]["comparisons"].items():
@@ -173,7 +182,7 @@ def main() -> None:
                 print(f"  {r['budget']:g}x ({r['probe_steps']}, {r['steps']}) [{cond}] cautious {acc:.1f}%  {cells}")
     if a.seeds > 1:
         conds = runs[0]["config"]["systems"]
-        result["seeds"] = [{"seed": r["seed"], "wall_seconds": r["wall_seconds"], "summary": r["summary"]} for r in runs]
+        result["seeds"] = [{k: r[k] for k in ("seed", "wall_seconds", "process_seconds", "summary")} for r in runs]
         result["across_seeds"] = agg = across(runs, conds)
         print(f"\n=== across seeds {agg['seeds']}: mean ± sd ===")
         for name, by_cond in agg["students"].items():
