@@ -11,6 +11,11 @@ def test_wilson_matches_the_textbook_values():
     assert wilson(0, 0) == (0.0, 1.0)
 
 
+def test_wilson_bounds_are_exact_at_none_and_all_correct():
+    assert wilson(0, 200)[0] == 0.0 and wilson(0, 100)[0] == 0.0  # not 1.7e-18
+    assert wilson(200, 200)[1] == 1.0 and 0.98 < wilson(200, 200)[0] < 1.0
+
+
 def test_bootstrap_macro_averages_tasks_equally_and_brackets_the_estimate():
     est, low, high = bootstrap_macro([[1] * 90 + [0] * 10, [1] * 10 + [0] * 190])
     assert abs(est - (0.9 + 0.05) / 2) < 1e-12  # a mean of task means, not of all examples
