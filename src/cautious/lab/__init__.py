@@ -12,6 +12,7 @@ from cautious.lab.comparison import Comparison
 from cautious.lab.counting import Counting
 from cautious.lab.kb_recall import KbRecall
 from cautious.lab.kv_lookup import KvLookup
+from cautious.lab.majority import Majority
 from cautious.lab.shuffled_objects import ShuffledObjects
 from cautious.registry import Registry
 
@@ -26,7 +27,7 @@ def register_family(family_cls: type[LabFamily]) -> type[LabFamily]:
 
 
 # The built-in families, in the order users see them.
-for _family in (Arithmetic, KvLookup, Counting, KbRecall, ShuffledObjects, BooleanExpressions, Comparison):
+for _family in (Arithmetic, KvLookup, Counting, KbRecall, ShuffledObjects, BooleanExpressions, Comparison, Majority):
     register_family(_family)
 
 
