@@ -21,12 +21,15 @@ def bench():
 
 def seed_run(seed: int, accuracy: float, tokens: float, claim: bool, tokens_ok: bool) -> dict:
     cond = {"accuracy": accuracy, "tokens": tokens, "agreement": 1.0}
-    verdict = {"claim_holds": claim, "not_beaten_by_any_single_strategy_student": True,
-               "accuracy_at_least_every_single_strategy_student": True, "accuracy_at_least_50": True,
-               "tokens_at_most_0.6_of_step_by_step": tokens_ok, "agreement_at_least_95": True}
+    verdict = {"claim_holds": claim, "beats_every_single_strategy_student": claim, "not_beaten_by_any_single_strategy_student": True,
+               "accuracy_at_least_every_single_strategy_student": True, "beats_no_erasure_student": True, "accuracy_at_least_50": True,
+               "tokens_at_most_1.1_of_selection_floor": tokens_ok, "agreement_at_least_95": True}
+    competent = seed != 2
     return {"seed": seed, "summary": {
         "students": {"cautious": {"conditions": {"empty": cond}}},
-        "verdict": {"empty": verdict}, "selected": {"arithmetic": "step-by-step"}, "wall_seconds": 300.0 + seed}}
+        "probe_competence": {"best": {"arithmetic": 0.9 if competent else 0.5}, "all": competent},
+        "verdict": {"empty": verdict}, "selected": {"arithmetic": "step-by-step", "majority": "direct-answer" if seed else "step-by-step"},
+        "wall_seconds": 300.0 + seed}}
 
 
 def test_across_seeds_reports_mean_sd_and_in_how_many_seeds_each_check_holds(bench):
@@ -38,7 +41,10 @@ def test_across_seeds_reports_mean_sd_and_in_how_many_seeds_each_check_holds(ben
     assert acc["mean"] == pytest.approx(0.92)
     assert acc["sd"] == pytest.approx(0.02)
     assert agg["claim_holds"]["empty"] == {"seeds_holding": 1, "of": 3, "per_seed": [True, False, False]}
-    assert agg["checks_holding"]["empty"]["tokens_at_most_0.6_of_step_by_step"] == 1
+    assert agg["checks_holding"]["empty"]["tokens_at_most_1.1_of_selection_floor"] == 1
+    assert agg["checks_holding"]["empty"]["beats_every_single_strategy_student"] == 1
+    assert agg["probe_competent"]["seeds_holding"] == 2 and agg["probe_competent"]["best_per_task"][2] == {"arithmetic": 0.5}
+    assert agg["distinct_strategies"] == {"seeds_with_at_least_2": 2, "of": 3, "per_seed": [1, 2, 2]}
     assert agg["checks_holding"]["empty"]["accuracy_at_least_50"] == 3
     assert agg["seeds"] == [0, 1, 2]
     assert agg["wall_seconds"]["mean"] == pytest.approx(301.0)

@@ -41,6 +41,7 @@ OTHER_KNOBS = {
     "counting": {"items": 8, "max_count": 2},
     "kb_recall": {"two_hop_fraction": 0.0},
     "kv_lookup": {"records": 4},
+    "majority": {"items": 9, "distinct": 3, "margin": 2},
     "shuffled_objects": {"people": 4, "swaps": 5},
 }
 #: Per family, knob values the family cannot sample with: a run config naming one must fail in one line.
@@ -51,6 +52,7 @@ BAD_KNOBS = {
     "counting": [{"items": 0}],
     "kb_recall": [{"two_hop_fraction": "half"}],
     "kv_lookup": [{"records": "six"}],
+    "majority": [{"distinct": 1}, {"margin": 0}, {"items": 5, "distinct": 4, "margin": 3}],
     "shuffled_objects": [{"people": 1}, {"swaps": 0}],
 }
 #: Bad values a family still accepts: known bugs, expected to fail (strictly) until fixed.

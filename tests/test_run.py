@@ -203,10 +203,13 @@ def test_the_verdict_says_when_selection_made_the_cautious_student_a_baseline():
 
 
 def test_the_verdict_reads_differences_from_paired_intervals_not_point_estimates():
+    """Choosing must *beat* every single-strategy student by the paired interval: +1.5 points
+    on 200 examples is a tie, so the claim does not hold, and the first sentence says which
+    student it ties and by how much; beaten by both, the first sentence says so in plain words."""
     from cautious.run.summary import compare_students, verdict, verdict_lines
 
     def cond(acc, tokens, agree=1.0):
-        return {"accuracy": acc, "tokens": tokens, "agreement": agree}
+        return {"accuracy": acc, "tokens": tokens, "agreement": agree, "tasks": {"t": {"tokens": tokens}}}
 
     # 200 test examples of one task; cautious is right on the first 140.
     ids = [f"e{i}" for i in range(200)]
@@ -215,18 +218,33 @@ def test_the_verdict_reads_differences_from_paired_intervals_not_point_estimates
     comparisons = compare_students(outcomes, "cautious", ["empty"])
     assert comparisons["empty"]["direct-only"]["verdict"] == "ties within the interval"  # +1.5 points, 3 of 200 examples
     assert comparisons["empty"]["step-by-step-only"]["verdict"] == "beats"
-    students = {"cautious": {"strategy": "selected", "erase": True, "conditions": {"empty": cond(0.70, 12.0)}},
+    students = {"cautious": {"strategy": "selected", "erase": True, "conditions": {"empty": cond(0.70, 6.0)}},
                 "direct-only": {"strategy": "direct-answer", "erase": True, "conditions": {"empty": cond(0.685, 6.0)}},
                 "step-by-step-only": {"strategy": "step-by-step", "erase": True, "conditions": {"empty": cond(0.40, 40.0)}}}
-    v = verdict(students, comparisons, ["empty"])["empty"]
-    assert v["claim_holds"] and v["token_ratio_vs_step_by_step"] == 0.3
-    line = verdict_lines({"selected": {"t": "direct-answer", "u": "step-by-step"}, "students": students, "verdict": {"empty": v}})[0]
-    assert "ties within the interval direct-only" in line and "beats step-by-step-only" in line and "The claim holds here" in line
+    selected = {"t": "direct-answer"}
+    v = verdict(students, comparisons, ["empty"], selected)["empty"]
+    assert v["not_beaten_by_any_single_strategy_student"] and not v["beats_every_single_strategy_student"]
+    assert not v["claim_holds"] and v["token_ratio_vs_step_by_step"] == 0.15
+    summary = {"selected": selected, "students": students, "verdict": {"empty": v}, "comparisons": comparisons}
+    lines = verdict_lines(summary)
+    assert lines[0].startswith("Choosing does not beat every single strategy here: ties direct-only by +1.5 [")
+    assert "ties within the interval direct-only" in lines[1] and "beats step-by-step-only" in lines[1]
+    # Right on 170 instead: it beats both, every check holds, and the first sentence says so.
+    outcomes["cautious"]["empty"] = right(170)
+    comparisons = compare_students(outcomes, "cautious", ["empty"])
+    students["cautious"]["conditions"]["empty"] = cond(0.85, 6.0)
+    v = verdict(students, comparisons, ["empty"], selected)["empty"]
+    assert v["beats_every_single_strategy_student"] and v["claim_holds"]
+    summary = {"selected": selected, "students": students, "verdict": {"empty": v}, "comparisons": comparisons}
+    first = verdict_lines(summary)[0]
+    assert first.startswith("Choosing beats every single strategy: +16.5 [") and "points over direct-only" in first
+    assert first.index("direct-only") < first.index("step-by-step-only")  # the closest competitor first
+    assert "The claim holds here" in verdict_lines(summary)[1]
     # The same point estimates with the cautious student losing on its paired examples: no claim.
-    outcomes["direct-only"]["empty"] = {"t": {i: int(n < 170) for n, i in enumerate(ids)}}
+    outcomes["direct-only"]["empty"] = right(200)
     comparisons = compare_students(outcomes, "cautious", ["empty"])
     assert comparisons["empty"]["direct-only"]["verdict"] == "loses"
-    assert not verdict(students, comparisons, ["empty"])["empty"]["claim_holds"]
+    assert not verdict(students, comparisons, ["empty"], selected)["empty"]["claim_holds"]
 
 
 def test_a_tie_by_the_interval_with_a_lower_point_estimate_is_not_the_claim():
@@ -245,13 +263,14 @@ def test_a_tie_by_the_interval_with_a_lower_point_estimate_is_not_the_claim():
     v = verdict(students, comparisons, ["empty"])["empty"]
     assert v["not_beaten_by_any_single_strategy_student"] and not v["accuracy_at_least_every_single_strategy_student"]
     assert not v["claim_holds"]
-    line = verdict_lines({"selected": {"t": "direct-answer"}, "students": students, "verdict": {"empty": v}})[0]
+    line = verdict_lines({"selected": {"t": "direct-answer"}, "students": students, "verdict": {"empty": v}, "comparisons": comparisons})[1]
     assert "**below** a single-strategy student's by point estimate" in line and "does not fully hold" in line
 
 
-def test_the_verdict_says_when_the_task_mix_puts_the_token_target_out_of_reach():
-    """Two of three tasks need step-by-step: even answers of no tokens on the third would leave
-    the ratio above 0.6, and the verdict line says that the mix, not the student, is why."""
+def test_the_token_check_is_against_the_selections_own_answer_lengths():
+    """The floor is, per task, what the selected strategy's answers cost (the single-strategy
+    student taught it, on the same test examples): 1.1x of it passes, longer answers do not.
+    The step-by-step ratio and the mix's floor for it stay beside it, for reading."""
     from cautious.run.summary import verdict, verdict_lines
 
     def cond(acc, per_task, agree):
@@ -259,17 +278,30 @@ def test_the_verdict_says_when_the_task_mix_puts_the_token_target_out_of_reach()
         return {"accuracy": acc, "tokens": sum(per_task) / 3, "agreement": agree, "tasks": tasks}
 
     students = {"cautious": {"strategy": "selected", "erase": True, "conditions": {"empty": cond(0.9, (57, 9, 71), 1.0)}},
+                "direct-only": {"strategy": "direct-answer", "erase": True, "conditions": {"empty": cond(0.4, (5, 8, 6), 0.33)}},
                 "step-by-step-only": {"strategy": "step-by-step", "erase": True, "conditions": {"empty": cond(0.88, (57, 35, 71), 0.67)}}}
     selected = {"a": "step-by-step", "b": "direct-answer", "c": "step-by-step"}
     v = verdict(students, {}, ["empty"], selected)["empty"]
-    assert v["token_ratio_floor"] == pytest.approx(128 / 163) and not v["tokens_at_most_0.6_of_step_by_step"]
-    line = verdict_lines({"selected": selected, "students": students, "verdict": {"empty": v}})[0]
-    assert "out of reach for this mix of tasks: with step-by-step selected for 2 of 3" in line and "0.79×" in line
-    # one step-by-step task of three: the floor (57 of 163 tokens) no longer rules the target out
-    selected["c"] = "direct-answer"
+    assert v["selection_token_floor"] == pytest.approx((57 + 8 + 71) / 3)
+    assert v["tokens_at_most_1.1_of_selection_floor"] and v["token_ratio_floor"] == pytest.approx(128 / 163)
+    line = verdict_lines({"selected": selected, "students": students, "verdict": {"empty": v}, "comparisons": {}})[1]
+    assert "against the selection's floor of 45.3 (1.01×, ≤ 1.1×)" in line and "the mix allows 0.79× at best" in line
+    # the cautious student writes step-by-step answers on b too: 35 tokens where 8 were selected
+    students["cautious"]["conditions"]["empty"] = cond(0.9, (57, 35, 71), 1.0)
     v = verdict(students, {}, ["empty"], selected)["empty"]
-    assert v["token_ratio_floor"] == pytest.approx(57 / 163)
-    assert "out of reach" not in verdict_lines({"selected": selected, "students": students, "verdict": {"empty": v}})[0]
+    assert not v["tokens_at_most_1.1_of_selection_floor"] and not v["claim_holds"]
+    # a selected strategy no single-strategy student was taught: the probe's dev length stands in
+    selected["b"] = "extract-generate"
+    matrix = {"b": {"extract-generate": {"tokens": 20.0, "accuracy": 0.9}}}
+    assert verdict(students, {}, ["empty"], selected, matrix)["empty"]["selection_token_floor"] == pytest.approx((57 + 20 + 71) / 3)
+
+
+def test_the_verdict_names_tasks_where_the_probe_is_not_competent():
+    from cautious.run.summary import probe_competence
+
+    matrix = {"a": {"direct-answer": {"accuracy": 0.10}, "step-by-step": {"accuracy": 0.97}},
+              "b": {"direct-answer": {"accuracy": 0.54}, "step-by-step": {"accuracy": 0.49}}}
+    assert probe_competence(matrix) == {"best": {"a": 0.97, "b": 0.54}, "competent": {"a": True, "b": False}, "all": False}
 
 
 def test_task_candidates_narrow_what_the_probe_learns_for_the_named_tasks_only(tmp_path):

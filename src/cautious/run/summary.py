@@ -7,12 +7,16 @@ often the student's answer had the shape of the strategy `select` chose for that
 examples: a paired bootstrap 95% interval of the difference in average accuracy, read as
 "beats", "ties within the interval" or "loses" — never from point estimates alone.
 
-The claim in miniature (`verdict`), per system condition: the erased cautious student is not
-beaten by any single-strategy student (interval), reaches at least 50% average accuracy,
-spends at most 0.6× the tokens per answer of the always-step-by-step student, and answers in
-the selected strategy's shape at least 95% of the time. Beside the token ratio, its floor for
-the run's mix of tasks (`token_ratio_floor`): where step-by-step is what works, the saving
-can only come from the other tasks.
+The claim in miniature (`verdict`), per system condition: the erased cautious student *beats*
+every single-strategy student by the paired interval (choosing pays, not just "ties"), is at
+or above each of them by point estimate, beats the student that kept its instructions, reaches
+at least 50% average accuracy, answers in the selected strategy's shape at least 95% of the
+time, and spends at most 1.1× the tokens of its selection's floor: per task, the answer length
+of the selected strategy itself (the single-strategy student taught that strategy, on the same
+test examples). Token savings follow from the mix of tasks; the claim is about accuracy, and
+the floor keeps the token check about whether the student writes the selected strategy's
+answers, not longer ones. The step-by-step ratio and its floor for the mix
+(`token_ratio_floor`) stay beside it, for reading.
 """
 
 from __future__ import annotations
@@ -30,8 +34,11 @@ from cautious.stats import bootstrap_macro, compare, wilson
 
 #: The targets of the claim in miniature (see the module docstring).
 MIN_ACCURACY = 0.50
-MAX_TOKEN_RATIO = 0.60
+MAX_FLOOR_RATIO = 1.10
 MIN_AGREEMENT = 0.95
+#: A probe is competent on a task when its best strategy reaches this on dev: below it, the
+#: selection compares strategies the probe has not learned, and the verdict says so.
+COMPETENT = 0.60
 
 
 def selected_strategies(run_dir: Path) -> dict[str, str]:
@@ -81,10 +88,11 @@ def summarize(cfg: RunConfig, run_dir: Path, tasks: list[str]) -> dict[str, Any]
             }
         students[s.name] = {"strategy": s.strategy, "erase": s.erase, "conditions": by_cond}
     comparisons = compare_students(outcomes, "cautious", cfg.systems) if "cautious" in students else {}
+    matrix = score_matrix(run_dir / "select" / "scores.json")
     return {
         "preset": cfg.preset, "tasks": tasks, "selected": selected, "students": students,
-        "comparisons": comparisons, "verdict": verdict(students, comparisons, cfg.systems, selected),
-        "score_matrix": score_matrix(run_dir / "select" / "scores.json"),
+        "comparisons": comparisons, "verdict": verdict(students, comparisons, cfg.systems, selected, matrix),
+        "score_matrix": matrix, "probe_competence": probe_competence(matrix),
         "select_score": decided_by(run_dir / "select" / "scores.json"),
         "probe_curve": probe_curve(run_dir),
     }  # fmt: skip
@@ -113,26 +121,44 @@ def compare_students(outcomes: dict, reference: str, systems: list[str]) -> dict
 def token_ratio_floor(step_by_step_tasks: dict[str, Any], selected: dict[str, str]) -> float | None:
     """The lowest tokens-per-answer ratio to the step-by-step student that *any* student taught
     this selection could reach: the tasks selected as step-by-step cost what they cost that
-    student, and every other task is counted at zero tokens. Above 0.6 it says the token target
-    is out of reach for this mix of tasks however short the other answers are — the mix, not
-    the student's choosing, sets the ratio. None without per-task tokens."""
+    student, and every other task is counted at zero tokens — the mix, not the student's
+    choosing, sets how low the ratio can go. For reading beside the ratio. None without
+    per-task tokens."""
     tokens = {t: v["tokens"] for t, v in step_by_step_tasks.items()}
     if not tokens or not sum(tokens.values()):
         return None
     return sum(n for t, n in tokens.items() if selected.get(t) == "step-by-step") / sum(tokens.values())
 
 
+def selection_token_floor(students: dict[str, Any], cond: str, selected: dict[str, str],
+                          matrix: dict[str, Any] | None = None) -> float | None:
+    """Tokens per answer that the selection itself costs on this test mix: per task, the answer
+    length of the selected strategy — the single-strategy student taught it, on the same test
+    examples and system message (else the probe's dev tokens for that cell) — averaged over
+    tasks as the students' own tokens are. None when a task's selected length is unknown."""
+    by_strategy = {s["strategy"]: s["conditions"].get(cond, {}).get("tasks", {})
+                   for s in students.values() if s["strategy"] != "selected" and s["erase"]}
+    lengths = []
+    for task, strategy in selected.items():
+        v = by_strategy.get(strategy, {}).get(task) or (matrix or {}).get(task, {}).get(strategy)
+        if not v:
+            return None
+        lengths.append(v["tokens"])
+    return sum(lengths) / len(lengths) if lengths else None
+
+
 def verdict(students: dict[str, Any], comparisons: dict[str, Any], systems: list[str],
-            selected: dict[str, str] | None = None) -> dict[str, Any]:
-    """The paper's claim in miniature, checked per system condition: no single-strategy student
-    beats the cautious one by the paired intervals, *and* none has a higher average accuracy
-    (the target asks for ">= every single-strategy student"; a tie by the interval that is a
-    lower point estimate is reported as such, not rounded up). With the selection, also the
-    token ratio's floor for this task mix (`token_ratio_floor`)."""
+            selected: dict[str, str] | None = None, matrix: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The paper's claim in miniature, checked per system condition (the module docstring):
+    choosing *beats* every single-strategy student by the paired interval and is at or above
+    each by point estimate (a tie that is a lower point estimate is reported as such, not
+    rounded up); it beats the no-erasure student; ≥ 50% accuracy; ≥ 95% agreement; tokens at
+    most 1.1× the selection's own floor (`selection_token_floor`)."""
     out: dict[str, Any] = {}
     if "cautious" not in students:
         return out
     singles = [n for n, s in students.items() if s["strategy"] != "selected"]
+    kept = [n for n, s in students.items() if s["strategy"] == "selected" and not s["erase"]]
     sbs = next((n for n in singles if students[n]["strategy"] == "step-by-step"), None)
     for cond in systems:
         c = students["cautious"]["conditions"].get(cond)
@@ -140,18 +166,28 @@ def verdict(students: dict[str, Any], comparisons: dict[str, Any], systems: list
             continue
         vs = {n: v["verdict"] for n, v in comparisons.get(cond, {}).items()}
         ratio = c["tokens"] / students[sbs]["conditions"][cond]["tokens"] if sbs and students[sbs]["conditions"][cond]["tokens"] else None
+        floor = selection_token_floor(students, cond, selected, matrix) if selected else None
         checks = {
+            "beats_every_single_strategy_student": bool(singles) and all(vs.get(n) == "beats" for n in singles),
             "not_beaten_by_any_single_strategy_student": all(vs.get(n) != "loses" for n in singles),
             "accuracy_at_least_every_single_strategy_student": all(
                 c["accuracy"] >= students[n]["conditions"][cond]["accuracy"] for n in singles if cond in students[n]["conditions"]),
+            "beats_no_erasure_student": all(vs.get(n) == "beats" for n in kept),
             "accuracy_at_least_50": c["accuracy"] >= MIN_ACCURACY,
-            "tokens_at_most_0.6_of_step_by_step": ratio is not None and ratio <= MAX_TOKEN_RATIO,
+            "tokens_at_most_1.1_of_selection_floor": floor is not None and c["tokens"] <= MAX_FLOOR_RATIO * floor,
             "agreement_at_least_95": c["agreement"] >= MIN_AGREEMENT,
         }
-        floor = token_ratio_floor(students[sbs]["conditions"][cond].get("tasks", {}), selected) if sbs and selected else None
-        out[cond] = {"vs": vs, "token_ratio_vs_step_by_step": ratio, "token_ratio_floor": floor, "agreement": c["agreement"],
-                     **checks, "claim_holds": all(checks.values())}
+        mix_floor = token_ratio_floor(students[sbs]["conditions"][cond].get("tasks", {}), selected) if sbs and selected else None
+        out[cond] = {"vs": vs, "token_ratio_vs_step_by_step": ratio, "token_ratio_floor": mix_floor,
+                     "selection_token_floor": floor, "token_ratio_vs_selection_floor": c["tokens"] / floor if floor else None,
+                     "agreement": c["agreement"], **checks, "claim_holds": all(checks.values())}
     return out
+
+
+def probe_competence(matrix: dict[str, Any]) -> dict[str, Any]:
+    """Per task, the probe's best dev accuracy and whether it reaches `COMPETENT`."""
+    best = {t: max(v["accuracy"] for v in row.values()) for t, row in matrix.items() if row}
+    return {"best": best, "competent": {t: a >= COMPETENT for t, a in best.items()}, "all": bool(best) and all(a >= COMPETENT for a in best.values())}
 
 
 def score_matrix(path: Path) -> dict[str, Any]:
@@ -240,30 +276,56 @@ def _flexible(v: dict[str, Any]) -> str:
     return f"; flexible {pct(v['accuracy_flexible'])}, parsed {pct(v['parse_rate'])}/{pct(v['parse_rate_flexible'])}"
 
 
-def _floor_note(floor: float | None, selected: dict[str, str]) -> str:
-    if floor is None or floor <= MAX_TOKEN_RATIO:
-        return ""
-    k = sum(s == "step-by-step" for s in selected.values())
-    return (f"; out of reach for this mix of tasks: with step-by-step selected for {k} of {len(selected)}, "
-            f"answering every other task in no tokens at all would still be {floor:.2f}×")
+def _points(cmp: dict[str, Any]) -> str:
+    return f"{100 * cmp['difference']:+.1f} [{100 * cmp['interval'][0]:+.1f}, {100 * cmp['interval'][1]:+.1f}]"
+
+
+def headline(summary: dict[str, Any]) -> str:
+    """The verdict's first sentence, in plain words: did choosing beat every single strategy?"""
+    singles = [n for n, s in summary["students"].items() if s["strategy"] != "selected"]
+    conds = [c for c in summary["verdict"] if summary.get("comparisons", {}).get(c)]
+    if not singles or not conds:
+        return "No single-strategy student was trained, so choosing was not compared with one."
+
+    def parts(cond: str, verbs: bool) -> str:
+        """The single-strategy students, closest first: '+X [a, b] points over N' (or, when not
+        all are beaten, with each one's verdict: 'ties N by +X [a, b]')."""
+        cmps = summary["comparisons"][cond]
+        names = sorted((n for n in singles if n in cmps), key=lambda n: cmps[n]["difference"])
+        if verbs:
+            return ", ".join(f"{cmps[n]['verdict'].replace(' within the interval', '')} {n} by {_points(cmps[n])}" for n in names)
+        return ", ".join(f"{_points(cmps[n])} points over {n}" for n in names)
+
+    every = all(summary["verdict"][c]["beats_every_single_strategy_student"] for c in conds)
+    opening = ("Choosing beats every single strategy: " if every
+               else "Choosing does not beat every single strategy here: ")
+    return opening + "; ".join(f"{parts(c, not every)} (system message `{c}`)" for c in conds) + "."
 
 
 def verdict_lines(summary: dict[str, Any]) -> list[str]:
-    lines = []
+    lines = [headline(summary)]
     for cond, v in summary["verdict"].items():
         vs = ", ".join(f"{verb} {name}" for name, verb in v["vs"].items())
         acc = summary["students"]["cautious"]["conditions"][cond]["accuracy"]
-        ratio = v["token_ratio_vs_step_by_step"]
+        ratio, floor = v["token_ratio_vs_step_by_step"], v.get("selection_token_floor")
+        tokens = summary["students"]["cautious"]["conditions"][cond]["tokens"]
         lines.append(
             f"- System message `{cond}`: the erased cautious student {vs} (paired bootstrap 95% intervals); "
             f"average accuracy {pct(acc)}% ({'≥' if v['accuracy_at_least_50'] else '**below**'} 50%; "
             + ("≥ every single-strategy student's" if v.get("accuracy_at_least_every_single_strategy_student", True)
                else "**below** a single-strategy student's by point estimate") + "); "
-            + (f"{ratio:.2f}× the tokens per answer of the step-by-step student ({'≤' if v['tokens_at_most_0.6_of_step_by_step'] else '**above**'} 0.6×"
-               + _floor_note(v.get("token_ratio_floor"), summary["selected"]) + "); " if ratio is not None else "")
+            + (f"{tokens:.1f} tokens per answer against the selection's floor of {floor:.1f} "
+               f"({tokens / floor:.2f}×, {'≤' if v['tokens_at_most_1.1_of_selection_floor'] else '**above**'} 1.1×)"
+               + (f", {ratio:.2f}× the step-by-step student's (the mix allows {v['token_ratio_floor']:.2f}× at best)"
+                  if ratio is not None and v.get("token_ratio_floor") is not None else "") + "; " if floor else "")
             + f"answers in the selected strategy's shape {pct(v['agreement'])}% of the time ({'≥' if v['agreement_at_least_95'] else '**below**'} 95%). "
             + ("**The claim holds here.**" if v["claim_holds"] else "**The claim does not fully hold here.**")
         )
+    competence = summary.get("probe_competence") or {}
+    weak = [t for t, ok in competence.get("competent", {}).items() if not ok]
+    if weak:
+        lines.append(f"- The probe is **not competent** on {', '.join(weak)} (best dev accuracy below {100 * COMPETENT:.0f}%): "
+                     "its selection there compares strategies it has not learned.")
     lines.append(f"- Strategies were chosen by the probe's **{summary.get('select_score', 'strict')}** dev accuracy "
                  "(strict: the `Final answer:` line; flexible: the answer found in prose; both are in the score matrix).")
     chosen = set(summary["selected"].values())
