@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from cautious import progress
 from cautious.errors import UserError
 from cautious.paths import os_error_line
 
@@ -45,7 +46,10 @@ class _Group(TyperGroup):
 
     def invoke(self, ctx):  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                progress.close_active()  # a bar an error left open would draw over the error line
         except UserError as exc:
             _error_line(str(exc))
             raise typer.Exit(code=exc.exit_code) from None

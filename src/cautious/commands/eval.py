@@ -6,8 +6,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+
+from cautious import progress as live
+from cautious.commands import PROGRESS_OPTION
 
 
 console = Console()
@@ -81,14 +83,15 @@ def register(app: typer.Typer) -> None:
         strategies_file: list[Path] = typer.Option(None, "--strategies-file", help="YAML file(s) of extra strategies to detect."),
         label: str = typer.Option(None, "--label", help="Name of this run in reports (default: the folder name)."),
         cache: Path = typer.Option(None, "--cache", help="SQLite request cache for the model's and judge's replies: a rerun asks only what is new."),
+        progress: bool = PROGRESS_OPTION,
     ) -> None:
         """Evaluate a model zero-shot (greedy) on tasks under each system-message condition: one record per sample as
         it goes, then a scores table (strict/flexible, parse rate, tokens, strategies). Rerun the same --out to resume."""
         from cautious.evaluate.job import EvalJob, run_eval_job
         from cautious.flags import from_flags
 
+        live.configure(progress)
         job = from_flags(EvalJob, locals())
-        with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
-            bar_job = bar.add_task("eval", total=None)
-            done = run_eval_job(job, lambda k: bar.advance(bar_job, k), lambda total: bar.update(bar_job, total=total))
+        with live.bar("eval", unit="answers") as bar:
+            done = run_eval_job(job, bar.advance, bar.set_total)
         shown_scores(done, job)

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+
+from cautious import progress as live
+from cautious.commands import PROGRESS_OPTION
 
 
 console = Console()
@@ -81,20 +83,20 @@ def show_estimate(prepared) -> None:
     model.close()
 
 
-def run_with_progress(prepared):
+def run_with_progress(prepared, show: bool = True):
     """`generate()` under a progress bar; Ctrl-C keeps what arrived and says how to resume."""
     from cautious.generate import generate
 
+    live.configure(show)
     cfg, progress = prepared.config, {"done": 0, "new": 0}
     if cfg.samples > 1 and cfg.temperature == 0:
         console.print("[yellow]warning:[/] --samples > 1 at --temperature 0 will mostly draw the same answer again")
     try:
-        with Progress(TextColumn("generate"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
-            job = bar.add_task("generate", total=None)
+        with live.bar("generate", unit="answers") as bar:
             return generate(
                 prepared.model, prepared.work, cfg,
-                on_progress=lambda k: (progress.update(new=progress["new"] + k), bar.advance(job, k)),
-                on_start=lambda items, done: (progress.update(done=done), bar.update(job, total=items - done)),
+                on_progress=lambda k: (progress.update(new=progress["new"] + k), bar.advance(k)),
+                on_start=lambda items, done: (progress.update(done=done), bar.set_total(items, done)),
             )
     except KeyboardInterrupt:
         cached = f"; every reply that arrived is also in the cache {cfg.cache}" if cfg.cache else ""
@@ -163,9 +165,9 @@ def register(app: typer.Typer) -> None:
         refusal_filter: bool = typer.Option(True, "--refusal-filter/--no-refusal-filter", help="Reject answers that refuse."),
         min_tokens: int = typer.Option(0, help="Reject answers with fewer completion tokens."),
         max_answer_tokens: int = typer.Option(None, help="Reject answers with more completion tokens."),
+        progress: bool = PROGRESS_OPTION,
     ) -> None:
-        """Answer tasks with a teacher under each task's strategy; check every answer against gold. Answers are
-        appended as they arrive and a rerun sends only what is missing; wrong or filtered ones are kept, flagged."""
+        """Answer tasks with a teacher under each task's strategy, checked against gold (wrong ones kept, flagged); a rerun resumes."""
         from cautious.flags import from_flags
         from cautious.generate.job import GenerateJob, prepare
 
@@ -173,4 +175,4 @@ def register(app: typer.Typer) -> None:
         prepared = prepare(job)
         if job.dry_run:
             return show_estimate(prepared)
-        finish(run_with_progress(prepared), prepared)
+        finish(run_with_progress(prepared, progress), prepared)

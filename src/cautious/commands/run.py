@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cautious import progress as live
+from cautious.commands import PROGRESS_OPTION
 from cautious.paths import read_text
 
 console = Console()
@@ -39,6 +41,7 @@ def register(app: typer.Typer) -> None:
         preset: str = typer.Option(None, help="smoke (≤ 2 min), lab (default, ≤ 15 min on 2 cores) or large."),
         out: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<preset>)."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of tables."),
+        progress: bool = PROGRESS_OPTION,
     ) -> None:
         """Select strategies, generate, erase, train the cautious student and its baselines, evaluate, report.
 
@@ -49,6 +52,7 @@ def register(app: typer.Typer) -> None:
         from cautious.run.summary import verdict_lines
         from cautious.run.validate import refuse_config_in_run
 
+        live.configure(progress)
         if config is not None:
             read_text(config, "config file")  # a folder or non-UTF-8 bytes: one line, not a traceback
         cfg = load_run_config(config, preset)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cautious import progress as live
+from cautious.commands import PROGRESS_OPTION
 from cautious.shapes import PAPER_STRATEGIES
 
 console = Console()
@@ -50,14 +51,15 @@ def register(app: typer.Typer) -> None:
         score: str = typer.Option("strict", help="Which accuracy decides: `strict` (the `Final answer:` line) or `flexible` "
                                                  "(the answer found in prose — for a pretrained probe prompted zero-shot). "
                                                  "Both are written to scores.json."),
+        progress: bool = PROGRESS_OPTION,
     ) -> None:
         """Measure the probe on every task × strategy and write the best strategy per task."""
         from cautious.flags import from_flags
         from cautious.select import SelectJob, run_select_job
 
+        live.configure(progress)
         job = from_flags(SelectJob, locals())
-        with Progress(TextColumn("select"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
-            bar_job = bar.add_task("select", total=None)
-            result = run_select_job(job, lambda k: bar.advance(bar_job, k), lambda total: bar.update(bar_job, total=total))
+        with live.bar("select", unit="answers") as bar:
+            result = run_select_job(job, bar.advance, bar.set_total)
         console.print(matrix_table(result.cells, result.chosen, job.score))
         console.print(f"strategy map → {result.strategy_map}")

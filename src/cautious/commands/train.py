@@ -54,10 +54,14 @@ def register(app: typer.Typer) -> None:
         overwrite: bool = typer.Option(False, "--overwrite", help="Start over in an output folder that holds a run."),
         stop_after: int = typer.Option(None, help="Stop (resumably, with a checkpoint) after N steps of this run."),
         show_labels: int = typer.Option(None, "--show-labels", help="Print N rendered examples with trained «text» marked; train nothing."),
-        progress: bool = typer.Option(None, "--progress/--no-progress", help="Show the progress bar."),
+        progress: bool = typer.Option(None, "--progress/--no-progress", help="Live progress: step/total, loss, tokens/s, ETA "
+                                                                            "(a line every ~30 s when not in a terminal)."),
     ) -> None:
         """Fine-tune a student: assistant-only loss, packing, progressive stages, LoRA, exact resume."""
+        from cautious import progress as live
         from cautious.train.config import config_from_cli
+
+        live.configure(progress is not False)
 
         cfg = config_from_cli(config, locals(), set_, data, lora)
         if show_labels is not None:

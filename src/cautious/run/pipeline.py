@@ -25,6 +25,7 @@ from typing import Any
 
 from rich.console import Console
 
+from cautious import progress
 from cautious.errors import UserError
 from cautious.jsonl import atomic_writer, read_records, write_records
 from cautious.lab.base import LabTask, with_knobs
@@ -115,7 +116,9 @@ class Pipeline:
         cache = None if is_free(self.cfg.teacher) else self.out / "teacher-cache.sqlite"
         teacher = load_model(self.cfg.teacher, self.catalog, **self.cfg.teacher_options)
         try:
-            generate(teacher, work, GenerateConfig(out=out_path, max_tokens=self.cfg.teacher_max_tokens, seed=self.cfg.seed, cache=cache))
+            with progress.bar("teacher answers", unit="answers") as bar:
+                generate(teacher, work, GenerateConfig(out=out_path, max_tokens=self.cfg.teacher_max_tokens, seed=self.cfg.seed, cache=cache),
+                         on_progress=bar.advance, on_start=bar.set_total)
         finally:
             teacher.close()
 
@@ -134,8 +137,7 @@ class Pipeline:
             settings["model"] = init
         if checkpoints:  # evenly spaced checkpoints, all kept (the probe's curve; stage ends are kept anyway)
             settings |= {"save_every": max(1, steps // checkpoints), "keep_checkpoints": checkpoints + 1}
-        settings.setdefault("progress", False)
-        return validate_train_settings(settings)
+        return validate_train_settings(settings)  # its bar follows the run's --progress/--no-progress
 
     def _train(self, stage_dir: Path, data: Path, steps: int, init: str | None = None, knows_facts: bool = False,
                checkpoints: int = 0, overrides: dict[str, Any] | None = None) -> None:
@@ -188,8 +190,10 @@ class Pipeline:
         cfg = SelectConfig(out=d, max_tokens=self.cfg.max_new_tokens, batch_size=self.cfg.eval_batch_size,
                            tie_tolerance=self.cfg.tie_tolerance, score=self.cfg.select_score)
         probe = load_model(probe_spec)
+        total = sum(len(examples[t]) * len(cs) for t, cs in candidates.items())
         try:
-            return select_strategies(probe, examples, candidates, cfg)
+            with progress.bar("probe answers", total, unit="answers") as bar:
+                return select_strategies(probe, examples, candidates, cfg, on_progress=bar.advance)
         finally:
             probe.close()
 
@@ -226,8 +230,10 @@ class Pipeline:
         cfg = EvalConfig(out=d, system=self.cfg.systems, label=label, batch_size=self.cfg.eval_batch_size,
                          max_new_tokens=self.cfg.max_new_tokens, seed=self.cfg.seed)
         model = load_model(f"hf:{model_dir}")
+        examples = {t.name: [e for e in test if e.task == t.name] for t in self.tasks}
         try:
-            evaluate(model, self.tasks, {t.name: [e for e in test if e.task == t.name] for t in self.tasks}, cfg, self.catalog)
+            with progress.bar("answers", sum(map(len, examples.values())) * len(cfg.system), unit="answers") as bar:
+                evaluate(model, self.tasks, examples, cfg, self.catalog, on_progress=bar.advance)
         finally:
             model.close()
 

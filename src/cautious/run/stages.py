@@ -21,6 +21,7 @@ from typing import Any
 
 from rich.console import Console
 
+from cautious import progress
 from cautious.jsonl import atomic_writer
 
 
@@ -41,32 +42,74 @@ def fingerprint(settings: Any, inputs: list[Path]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+#: Stages whose pace predicts each other's: a training stage's seconds per expected second say
+#: how fast the next training stage will go, not how fast an evaluation will.
+_KINDS = {"probe-train": "train", "train": "train", "select": "generation", "probe-curve": "generation", "eval": "generation",
+          "probe-data": "generate", "generate": "generate"}
+
+
+def stage_kind(name: str) -> str:
+    return _KINDS.get(name) or _KINDS.get(name.split("-")[0]) or name
+
+
 @dataclass
 class StageTimer:
     """Runs stages in order, printing one line per stage with elapsed time and the run's ETA.
 
-    The ETA sums the remaining stages' expected seconds (`weights`), scaled by how fast the
-    stages so far went against their expectation.
+    `weights` are each stage's expected seconds on the reference machine; they only seed the
+    ETA. What was measured replaces them as soon as there is any: every stage that ran (or ran
+    in an earlier, resumed invocation) gives its kind's pace — actual over expected seconds —
+    and the stage running now gives its own pace through its progress bar. A kind not yet seen
+    takes the pace of everything measured so far. So the ETA shown beside a live bar moves with
+    the bar, instead of holding a fixed guess for the whole stage.
     """
 
     root: Path
     weights: dict[str, float]
     console: Console = field(default_factory=Console)
     started: float = field(default_factory=time.perf_counter)
-    done_weight: float = 0.0
     times: dict[str, float] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    current: str | None = None
+    current_started: float = 0.0
+
+    def _paces(self, bar=None) -> tuple[dict[str, float], float]:
+        """Actual over expected seconds, per kind and overall, from what was measured."""
+        sums: dict[str, list[float]] = {}
+        for name, seconds in self.times.items():
+            if self.weights.get(name, 0) > 0:
+                acc = sums.setdefault(stage_kind(name), [0.0, 0.0])
+                acc[0] += seconds
+                acc[1] += self.weights[name]
+        left = bar.eta_seconds() if bar is not None else None
+        if self.current and left is not None and self.weights.get(self.current, 0) > 0:
+            acc = sums.setdefault(stage_kind(self.current), [0.0, 0.0])
+            acc[0] += time.perf_counter() - self.current_started + left
+            acc[1] += self.weights[self.current]
+        paces = {kind: a / e for kind, (a, e) in sums.items() if a >= 2 and e > 0}  # a stage of 1 s is noise
+        actual, expected = sum(a for a, _ in sums.values()), sum(e for _, e in sums.values())
+        return paces, (actual / expected if actual >= 2 and expected > 0 else 1.0)
+
+    def eta_seconds(self, bar=None) -> float:
+        """Seconds left in the run: the current stage (by its bar when it has one) and the rest."""
+        paces, overall = self._paces(bar)
+        left = 0.0
+        for name, weight in self.weights.items():
+            if name in self.times or name in self.skipped:
+                continue
+            expected = weight * paces.get(stage_kind(name), overall)
+            if name == self.current:
+                own = bar.eta_seconds() if bar is not None else None
+                left += own if own is not None else max(0.0, expected - (time.perf_counter() - self.current_started))
+            else:
+                left += expected
+        return left
 
     def _eta(self) -> str:
-        elapsed = time.perf_counter() - self.started
-        remaining = sum(w for name, w in self.weights.items() if name not in self.times and name not in self.skipped)
-        ran = self.done_weight
-        if remaining <= 0:
-            return "0s"
-        # Weights are expected seconds on the reference machine; once a few seconds' worth of
-        # stages ran, scale them by how fast this machine actually went (a 1 s stage is noise).
-        rate = elapsed / ran if ran >= 10 else 1.0
-        return _fmt(rate * remaining)
+        return _fmt(self.eta_seconds())
+
+    def _bar_word(self, bar) -> str:
+        return f"run ETA {_fmt(self.eta_seconds(bar))}"
 
     def run(self, name: str, settings: Any, inputs: list[Path], fn: Callable[[Path], Any]) -> Path:
         """Run `fn(stage_dir)` unless an identical run of this stage is already on disk."""
@@ -94,17 +137,20 @@ class StageTimer:
         with atomic_writer(marker) as fh:
             json.dump({"stage": name, "fingerprint": fp}, fh)
         self.console.print(f"[bold]▶ {name}[/]  (run elapsed {_fmt(time.perf_counter() - self.started)}, ETA {self._eta()})")
-        t0 = time.perf_counter()
-        fn(stage_dir)
+        t0 = self.current_started = time.perf_counter()
+        self.current = name
+        progress.watch(self._bar_word, scope=name)  # the stage's bars say which stage, and the run's ETA
+        try:
+            fn(stage_dir)
+        finally:
+            progress.watch(None)
+            self.current = None
         seconds = time.perf_counter() - t0
         self.times[name] = seconds
-        self.done_weight += self.weights.get(name, 0.0)
         with atomic_writer(marker) as fh:
             json.dump({"stage": name, "fingerprint": fp, "seconds": round(seconds, 2)}, fh)
         self.console.print(f"[green]✓ {name:<28}[/] {_fmt(seconds)}   (run elapsed {_fmt(time.perf_counter() - self.started)}, ETA {self._eta()})")
         return stage_dir
 
 
-def _fmt(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+_fmt = progress.fmt_seconds

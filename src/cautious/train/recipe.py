@@ -144,8 +144,9 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, st
     import torch
     import torch.nn.functional as F
     from accelerate.utils import broadcast_object_list, set_seed
-    from tqdm.auto import tqdm
     from transformers.utils import logging as hf_logging
+
+    from cautious import progress
 
     bars_were_on = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # "Writing model shards" bars would break our own bar
@@ -224,7 +225,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, st
         if ckpt and si == ckpt.stage:
             accelerator.load_state(str(ckpt.path / "state"))
             start = ckpt.stage_step
-        bar = tqdm(total=len(plan), initial=start, desc=name, disable=not (main and cfg.progress), dynamic_ncols=True)
+        bar = progress.bar(name, total=len(plan), done=start, unit="steps", show=main and cfg.progress)
         t_start = time.perf_counter()
         for k in range(start, len(plan)):
             step = plan.steps[k]
@@ -257,9 +258,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, st
             if main:
                 with naming(out / "metrics.jsonl"), (out / "metrics.jsonl").open("a") as fh:
                     fh.write(json.dumps(record) + "\n")
-                if global_step % cfg.log_every == 0:
-                    bar.set_postfix(loss=f"{loss:.4f}", tok_s=f"{step.tokens / dt:,.0f}", lr=f"{record['lr']:.2e}", refresh=False)
-                bar.update(1)
+                bar.advance(1, loss=loss if global_step % cfg.log_every == 0 else None, tokens=step.tokens)
             if cfg.report_to:
                 accelerator.log({k2: v for k2, v in record.items() if isinstance(v, (int, float))}, step=global_step)
             last = k + 1 == len(plan)

@@ -1,0 +1,122 @@
+"""Live progress inside long stages (`cautious.progress`): a bar in a terminal, one plain line
+about every 30 s elsewhere, nothing with --no-progress; the same for each verb run alone and
+inside `cautious run`, whose ETA follows what was measured."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from rich.console import Console
+
+from cautious import progress
+from tests._train_helpers import addition_chats, write_jsonl
+
+#: A `cautious run` at its smallest: every kind of stage, a few seconds.
+TINY_RUN = """\
+preset: smoke
+tasks: [comparison]
+candidates: [direct-answer, step-by-step]
+task_candidates: {}
+probe_examples: 4
+select_examples: 2
+train_examples: 4
+test_examples: 2
+probe_steps: 3
+steps: 2
+curve_points: 0
+knowledge: false
+knowledge_mix: 0
+students: [{name: cautious, strategy: selected, erase: true}]
+max_new_tokens: 24
+train: {lab_tiny: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, vocab_size: 300},
+        max_len: 256, batch_size: 2, micro_batch_size: 2, threads: 1}
+"""
+
+
+@pytest.fixture
+def every_line(monkeypatch):
+    """Not a terminal, and a line at every step instead of every 30 s, so a short job shows them."""
+    monkeypatch.setenv("CAUTIOUS_PROGRESS_EVERY", "0")
+    yield
+    progress.configure(True)
+
+
+def progress_lines(err: str, label: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith(f"{label}: ")]
+
+
+@pytest.mark.parametrize("verb, args, total", [
+    ("eval", ["-m", "lab:direct-answer", "-t", "comparison", "-n", 3, "-s", "empty,cautious"], 6),  # 3 examples x 2 messages
+    ("select", ["--probe", "lab", "-t", "comparison", "-n", 3, "--strategies", "direct-answer,step-by-step"], 6),
+    ("generate", ["-t", "comparison", "-s", "direct-answer", "-n", 3], 3),
+], ids=["eval", "select", "generate"])
+def test_a_verb_alone_prints_examples_done_over_total_when_not_in_a_terminal(cli, tmp_path, every_line, verb, args, total):
+    label = verb
+    out = tmp_path / ("a.jsonl" if verb == "generate" else "run")
+    code, stdout, err = cli(verb, *args, "--out", out)
+    assert code == 0, err
+    lines = progress_lines(err, label)
+    assert lines and re.match(rf"{label}: {total}/{total} \(100%\) answers · ETA 0s$", lines[-1]), err
+    assert "\r" not in err and "\x1b" not in err  # plain lines, no redraws
+    code, _, err = cli(verb, *args, "--out", tmp_path / "again.jsonl" if verb == "generate" else tmp_path / "again", "--no-progress")
+    assert code == 0 and not progress_lines(err, label), err
+
+
+def test_train_alone_shows_step_total_loss_tokens_per_second_and_eta(cli, tmp_path, every_line):
+    data = write_jsonl(tmp_path / "train.jsonl", addition_chats(12))
+    args = ["train", "--data", data, "--max-steps", 3, "--max-len", 64, "--batch-size", 2, "--micro-batch-size", 2,
+            "--set", "lab_tiny.hidden_size=32", "--set", "lab_tiny.num_layers=1", "--set", "lab_tiny.num_heads=2",
+            "--set", "lab_tiny.intermediate_size=64", "--set", "lab_tiny.vocab_size=300", "--set", "threads=1"]
+    code, _, err = cli(*args, "-o", tmp_path / "m")
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if re.match(r"\S+: \d+/3 ", line)]
+    assert len(lines) == 3, err
+    assert re.search(r": 3/3 \(100%\) steps · loss \d+\.\d{4} · [\d,]+ tok/s · ETA 0s$", lines[-1]), lines
+    code, _, err = cli(*args, "-o", tmp_path / "m2", "--no-progress")
+    assert code == 0 and not re.search(r"\d+/3 ", err), err
+
+
+def test_a_run_shows_each_long_stage_with_the_runs_eta(cli, tmp_path, every_line):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY_RUN)
+    code, stdout, err = cli("run", "--config", config, "--out", tmp_path / "r")
+    assert code == 0, err
+    shown = {line.split(":")[0] for line in err.splitlines() if re.match(r"[\w-]+ › [\w -]+: \d+/\d+ ", line)}
+    assert {"probe-data › teacher answers", "probe-train › strategies", "select › probe answers",
+            "generate-cautious › teacher answers", "train-cautious › strategies", "eval-cautious › answers"} <= shown, err
+    assert all("run ETA" in line for line in err.splitlines() if " › " in line)
+    code, stdout, err = cli("run", "--config", config, "--out", tmp_path / "r2", "--no-progress")
+    assert code == 0 and " › " not in err and "▶ probe-train" in stdout
+
+
+def test_in_a_terminal_the_bar_is_drawn_live_with_loss_and_tokens_per_second():
+    screen = io.StringIO()
+    progress.configure(True, console=Console(file=screen, force_terminal=True, width=120))
+    try:
+        with progress.bar("strategies", total=4, unit="steps") as bar:
+            for _ in range(4):
+                bar.advance(1, loss=1.5, tokens=100)
+    finally:
+        progress.configure(True)
+    drawn = screen.getvalue()
+    assert "strategies" in drawn and "4/4" in drawn and "loss 1.5000" in drawn and "tok/s" in drawn and "━" in drawn
+
+
+def test_the_runs_eta_comes_from_what_was_measured(tmp_path):
+    from cautious.run.stages import StageTimer
+
+    timer = StageTimer(tmp_path, {"probe-train": 10.0, "select": 5.0, "train-a": 10.0, "eval-a": 5.0}, console=Console(quiet=True))
+    assert timer.eta_seconds() == pytest.approx(30.0)  # nothing measured: the reference weights
+    timer.times["probe-train"] = 100.0  # training ran 10x slower than the reference
+    # train-a is paced by probe-train (10x); select and eval, not seen yet, by everything measured (10x).
+    assert timer.eta_seconds() == pytest.approx(100 + 50 + 50)
+    timer.times["select"] = 5.0  # generation ran at the reference pace: eval follows select, not training
+    assert timer.eta_seconds() == pytest.approx(100 + 5)
+    # Inside a stage, its own bar's pace counts: train-a half done after 20 s → 20 s left in it.
+    timer.current = "train-a"
+    timer.current_started -= 0  # (started now)
+    bar = progress.Bar("x", total=10, show=False)
+    bar.done, bar.started_at = 5, bar.started_at - 20
+    assert timer.eta_seconds(bar) == pytest.approx(20 + 5, rel=0.05)
