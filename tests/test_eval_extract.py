@@ -140,3 +140,54 @@ def test_numeric_options_keep_their_sign():
         assert pair.strict.correct is expected, text
     assert extract("Final answer: 16", sub, "strict").answer is None
     assert extract("Final answer: banana", sub, "strict").answer == "banana"
+
+
+@pytest.mark.parametrize(
+    "choices, answer, named",
+    [
+        (["<", "=", ">"], "=", [1]),
+        (["+60", "-60"], "−60", [1]),  # a unicode minus is a minus
+        (["4.2 ns", "42 ns"], "42 ns", [1]),
+        (["$10.50", "$1050"], "$10.50", [0]),
+        (["r = k [A]", "r = k"], "r=k", [1]),
+        (["~C", "~~C", "C ∨ D", "C"], "C", [2]),  # only-a-letter is the letter (MMLU formal_logic row 92)
+        (["~C", "~~C", "C ∨ D", "C"], "~~C", [1]),
+        (["8.75", "8.79", "8.75"], "8.75", [0, 2]),  # a repeated option names both (AGIEval aqua-rat row 117)
+        (["8.75", "8.79", "8.75"], "(C) 8.75", [2]),  # ... unless its letter says which
+        (["The Moon.", "The Sun"], '"the moon"', [0]),  # case, quotes, articles, a final period
+        (["$a>b$", "$b>a$"], "a>b", [0]),  # LaTeX's $...$ around it all
+        (["1,000", "100"], "1000", [0]),
+        (["grey book", "yellow book"], "The", []),
+    ],
+)
+def test_options_are_matched_on_a_normalisation_that_keeps_meaning(choices, answer, named):
+    from cautious.answers import choice_indices
+
+    assert choice_indices(answer, choices) == named
+
+
+def test_an_answer_naming_two_options_is_ambiguous_not_the_first():
+    dup = ex(choices=["8.75", "8.79", "8.75"], label=2, answer_type="choice")
+    for text in ("Final answer: 8.75", "8.75"):
+        [pair] = score_outputs(object(), [dup], [EvalOutput(text)], ScoringContext())
+        assert pair.flexible.correct is False and pair.flexible.details["ambiguous"] == ["A", "C"]
+    [pair] = score_outputs(object(), [dup], [EvalOutput("Final answer: C")], ScoringContext())
+    assert pair.strict.correct and pair.strict.answer == "(C) 8.75"  # written so that it names C alone
+    both = ex(choices=["yes", "no", "yes"], label=0, answer_type="choice", meta={"correct_choices": ["yes"]})
+    [pair] = score_outputs(object(), [both], [EvalOutput("Final answer: yes")], ScoringContext())
+    assert pair.strict.correct  # the source marks both right
+
+
+def test_free_text_keeps_symbols():
+    dyck = ex(target=") ] >", answer_type="text")
+    for answer, ok in ((") ] >", True), (")]>", True), (") ]", False), ("The", False), ("", False)):
+        [pair] = score_outputs(object(), [dyck], [EvalOutput(f"Final answer: {answer}")], ScoringContext())
+        assert pair.strict.correct is ok, answer
+    sign = ex(target="+60 degrees", answer_type="text")
+    assert not score_outputs(object(), [sign], [EvalOutput("Final answer: -60 degrees")], ScoringContext())[0].strict.correct
+
+
+def test_a_final_answer_is_read_to_the_end_of_its_line_only():
+    """Source text holds \\x1d and \\x85 (AGIEval sat-en row 187 "bene\\x1dt"): not line breaks."""
+    sat = ex(choices=["It is bene\x1dt to him.", "It is not."], label=0, answer_type="choice")
+    assert extract("Final answer: It is bene\x1dt to him.\nMore text", sat, "strict").answer == "It is bene\x1dt to him."

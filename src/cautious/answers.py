@@ -3,14 +3,16 @@
 Every strategy's response ends with `Final answer: <answer>`; the teacher's answers are
 verified with the same extraction the evaluator uses, so "correct" means the same thing at
 generation time and at test time. Comparison depends on the example's answer type: numbers
-compare as numbers, options by text or by letter, yes/no by polarity, free text after
-normalisation (case, punctuation, articles, whitespace).
+compare as numbers, options by letter or by text (`option_key`: a normalisation that keeps
+signs, operators, decimal points and currency), yes/no by polarity, free text after SQuAD
+normalisation with those symbols still required to agree.
 """
 
 from __future__ import annotations
 
 import re
 import string
+import unicodedata
 
 from cautious.records import Example
 from cautious.shapes import FINAL_ANSWER
@@ -27,7 +29,7 @@ def extract_final_answer(text: str) -> str | None:
     matches = list(_FINAL.finditer(text))
     if not matches:
         return None
-    lines = matches[-1].group(1).strip().splitlines()
+    lines = re.split(r"\r\n|\r|\n", matches[-1].group(1).strip())  # not splitlines(): sources hold \x1d, \x85
     answer = lines[0].strip() if lines else ""  # "Final answer:" followed by spaces only
     answer = answer.strip("*_` ").strip()
     if answer.endswith(".") and not _NUMBER.fullmatch(answer):
@@ -53,45 +55,135 @@ def parse_number(s: str) -> float | None:
         return None
 
 
-def to_choice_index(answer: str, choices: list[str]) -> int | None:
-    """Map an answer to an option: by exact (normalised) text first, then by letter.
+# ---- options: a normalisation that keeps meaning ------------------------------------------
+# SQuAD normalisation drops every punctuation mark, so options that differ only in a sign, an
+# operator, a decimal point or a currency symbol (`+60`/`-60`, `<`/`=`, `4.2 ns`/`42 ns`,
+# `$10.50`/`$1050`, `r = k [A]`/`r = k`) collapsed into one and the first silently won. Options
+# are compared on `option_key` instead, which forgets only what carries no meaning.
+_DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_ARTICLE = re.compile(r"(?<!\S)(?:a|an|the)(?!\S)")
+_SPACE_BY_SYMBOL = re.compile(r"\s*([^\w\s])\s*")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_QUOTES = ("\"\"", "''", "``", "$$")  # pairs around a whole answer; $...$ is LaTeX math
+#: An answer that is only an option letter: `B`, `(B)`, `B.`, `B)`, `B:`.
+_LETTER_ONLY = re.compile(r"^\(?([A-Z])\)?[.:)]?$")
+#: An option letter followed by text: `B) text`, `(B) text`, `B. text`, `B: text`, `B text`.
+_LETTER_THEN = re.compile(r"^\(?([A-Z])(?:\)\s*|[.:]\s+|\)?\s+)(\S.*)$", re.DOTALL)
 
-    A numeric answer matches numeric options by value: normalisation drops punctuation, so
-    without this "16" would match the option "-16"."""
-    if _NUMBER.fullmatch(answer.strip()):
-        value = parse_number(answer)
-        numeric = [i for i, c in enumerate(choices) if _NUMBER.fullmatch(c.strip())]
-        for i in numeric:
-            if parse_number(choices[i]) == value:
-                return i
-        if numeric:
-            return None
-    norm = normalize_text(answer)
-    for i, choice in enumerate(choices):
-        if normalize_text(choice) == norm:
-            return i
-    m = _LETTER.match(answer.strip())
-    if m:
-        idx = ord(m.group(1)) - ord("A")
-        if 0 <= idx < len(choices):
-            rest = answer.strip()[m.end():].strip()
-            if not rest or normalize_text(rest) == normalize_text(choices[idx]):
-                return idx
+
+def option_key(s: str) -> str:
+    """What an option or an answer means, for comparing them: case, spacing, surrounding
+    quotes and markdown, a sentence's closing punctuation, thousands separators and standalone
+    articles, LaTeX's `$...$` around it all are dropped; signs, operators, decimal points,
+    currency (`$10.50` keeps its `$`) and brackets are kept."""
+    s = unicodedata.normalize("NFKC", s).translate(_DASHES).lower().strip().strip("*_` ")
+    while True:
+        before = s
+        if len(s) > 1 and s[-1] in ".!?;:,":
+            s = s[:-1].rstrip()
+        if len(s) >= 2 and s[0] + s[-1] in _QUOTES and s[0] not in s[1:-1]:  # quotes around it all
+            s = s[1:-1].strip()
+        if s == before:
+            break
+    s = _THOUSANDS.sub("", s)
+    without_articles = _ARTICLE.sub(" ", s)
+    if without_articles.strip():
+        s = without_articles
+    s = _SPACE_BY_SYMBOL.sub(r"\1", s)
+    return " ".join(s.split())
+
+
+def letter_index(answer: str, n: int) -> int | None:
+    """The option an answer names when it is only a letter (`B`, `(B)`, `B.`), else None."""
+    m = _LETTER_ONLY.match(answer.strip())
+    if m and ord(m.group(1)) - ord("A") < n:
+        return ord(m.group(1)) - ord("A")
     return None
 
 
+def choice_indices(answer: str, choices: list[str]) -> list[int]:
+    """Every option `answer` names: one index, none, or several when it reads as more than one.
+
+    In order: an answer that is only a letter is that option (a letter wins over option text
+    only here, so `C` is option C even when another option reads `~~C`); then every option
+    with the same `option_key` (two when the source repeats an option); then a numeric answer
+    against numeric options by value (`16.0` is `16`, never `-16`); then a letter followed by
+    that option's own text (`(B) yellow book`)."""
+    idx = letter_index(answer, len(choices))
+    if idx is not None:
+        return [idx]
+    key = option_key(answer)
+    if not key:
+        return []
+    same = [i for i, choice in enumerate(choices) if option_key(choice) == key]
+    if same:
+        return same
+    if _NUMBER.fullmatch(answer.strip()):
+        value = parse_number(answer)
+        numeric = [i for i, c in enumerate(choices) if _NUMBER.fullmatch(c.strip())]
+        same = [i for i in numeric if parse_number(choices[i]) == value]
+        if same or numeric:
+            return same
+    m = _LETTER_THEN.match(answer.strip())
+    if m:
+        idx = ord(m.group(1)) - ord("A")
+        if idx < len(choices) and option_key(m.group(2)) == option_key(choices[idx]):
+            return [idx]
+    return []
+
+
+def to_choice_index(answer: str, choices: list[str]) -> int | None:
+    """The one option `answer` names; None when it names none or reads as several."""
+    found = choice_indices(answer, choices)
+    return found[0] if len(found) == 1 else None
+
+
+def option_answer(choices: list[str], idx: int) -> str:
+    """How an extracted option is written down: its text, or `(B) text` when the text alone
+    would name another option too (a repeated option, or a text that is also a letter), so
+    that checking the written answer again finds the same option."""
+    text = choices[idx]
+    return text if choice_indices(text, choices) == [idx] else f"({chr(ord('A') + idx)}) {text}"
+
+
+def accepted_choices(example: Example) -> set[int]:
+    """The options that are right: the label, and every BIG-bench tie (`meta["correct_choices"]`)."""
+    assert example.choices is not None and example.label is not None
+    tied = set(example.meta.get("correct_choices", []))
+    return {example.label} | {i for i, c in enumerate(example.choices) if c in tied}
+
+
+# ---- free text ------------------------------------------------------------------------------
+_SIGNATURE = re.compile(r"[+\-=<>\u2264\u2265\u2260$\u20ac\u00a3\u00a5%~\u00ac^*/\\|&#@]|(?<=\d)\.(?=\d)")
+
+
+def same_text(answer: str, gold: str) -> bool:
+    """Free-text equality: SQuAD normalisation, with the symbols it drops (signs, operators,
+    decimal points, currency) still required to agree; a gold made only of symbols and articles
+    (BBH dyck_languages' `) ] >`, a letter `(A)`) is compared on `option_key`, because SQuAD
+    normalisation turns it into "" and every non-answer would match it."""
+    norm = normalize_text(gold)
+    if not norm:
+        return bool(option_key(gold)) and option_key(answer) == option_key(gold)
+    return normalize_text(answer) == norm and _signature(answer) == _signature(gold)
+
+
+def _signature(s: str) -> list[str]:
+    """The meaning-bearing symbols of a text, in order (what SQuAD normalisation would drop)."""
+    return _SIGNATURE.findall(unicodedata.normalize("NFKC", s).translate(_DASHES))
+
+
 def is_correct(example: Example, answer: str | None) -> bool:
-    """Whether an extracted answer matches the example's gold, by its answer type."""
+    """Whether an extracted answer matches the example's gold, by its answer type.
+
+    An answer that names several options (a repeated option's text) is right only when every
+    option it names is right; otherwise it is ambiguous and scores wrong, never the first."""
     if answer is None:
         return False
     golds = [example.gold] + [t for t in example.meta.get("targets", []) if isinstance(t, str)]
     if example.choices is not None and example.label is not None:
-        idx = to_choice_index(answer, example.choices)
-        if idx is None:
-            return False
-        # BIG-bench ties: every top-scoring option is right (kept in meta by the loader).
-        accepted = {normalize_text(c) for c in example.meta.get("correct_choices", [])}
-        return idx == example.label or normalize_text(example.choices[idx]) in accepted
+        named = choice_indices(answer, example.choices)
+        return bool(named) and set(named) <= accepted_choices(example)
     if example.answer_type == "number":
         got = parse_number(answer)
         return got is not None and any(parse_number(g) == got for g in golds)
@@ -99,7 +191,7 @@ def is_correct(example: Example, answer: str | None) -> bool:
         a = normalize_text(answer).split(" ")[0] if answer.strip() else ""
         g = normalize_text(example.gold)
         return (a in _YES and g in _YES) or (a in _NO and g in _NO)
-    return any(normalize_text(answer) == normalize_text(g) for g in golds)
+    return any(same_text(answer, g) for g in golds)
 
 
 def count_tokens(text: str) -> int:

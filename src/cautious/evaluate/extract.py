@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from cautious.answers import _NO, _YES, extract_final_answer, normalize_text, parse_number, to_choice_index
+from cautious.answers import _NO, _YES, choice_indices, extract_final_answer, normalize_text, option_answer, parse_number
 from cautious.records import Example
 from cautious.registry import Registry
 
@@ -42,12 +42,20 @@ VARIANTS: tuple[Variant, ...] = ("strict", "flexible")
 @dataclass(frozen=True)
 class Extraction:
     """What an extractor found. `answer` is canonical for the answer type (the option text for
-    multiple choice, the number in plain digits, yes/no as written), None when nothing parsed;
-    `raw` is the span it came from."""
+    multiple choice, `(B) text` when the text alone names another option too; the number in
+    plain digits; yes/no as written), None when nothing parsed; `raw` is the span it came from.
+    `options` are the option indices a multiple-choice answer names: several when it reads as
+    more than one (a repeated option's text), which `is_correct` then refuses unless all are
+    right — the evaluator records them as ambiguous."""
 
     answer: str | None
     raw: str | None = None
     how: str = ""
+    options: tuple[int, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.options) > 1
 
     @property
     def parsed(self) -> bool:
@@ -162,34 +170,42 @@ def number_flexible(text: str, example: Example) -> Extraction:
 # ---- multiple choice ----------------------------------------------------------------------
 
 
-def _option(example: Example, idx: int | None, raw: str, how: str) -> Extraction:
-    if idx is None or example.choices is None:
+def _option(example: Example, found: list[int], raw: str, how: str) -> Extraction:
+    """The option(s) an answer names: one is written canonically; several (the answer reads as
+    more than one option) keep the answer as written, so checking it again finds them all."""
+    if not found or example.choices is None:
         return NOTHING
-    return Extraction(example.choices[idx], raw, how)
+    if len(found) > 1:
+        return Extraction(raw, raw, how, tuple(found))
+    return Extraction(option_answer(example.choices, found[0]), raw, how, (found[0],))
 
 
-def _mentioned_option(text: str, choices: list[str]) -> int | None:
+def _mentioned_options(text: str, choices: list[str]) -> list[int]:
     """The option whose text occurs last in `text` as a whole phrase (case-insensitive); at
     equal end positions the longer option wins ("implausible" over "plausible" cannot happen
-    thanks to word boundaries, "New York City" over "New York" can)."""
-    best: tuple[int, int, int] | None = None  # (end, length, index)
+    thanks to word boundaries, "New York City" over "New York" can). Options with the same text
+    tie: all of them are returned, never silently the first."""
+    best: tuple[int, int] | None = None  # (end, length)
+    found: list[int] = []
     low = text.lower()
     for i, choice in enumerate(choices):
         c = choice.strip().lower()
         if not c:
             continue
         for m in re.finditer(r"(?<!\w)" + re.escape(c) + r"(?!\w)", low):
-            key = (m.end(), len(c), i)
-            if best is None or key[:2] > best[:2]:
-                best = key
-    return None if best is None else best[2]
+            key = (m.end(), len(c))
+            if best is None or key > best:
+                best, found = key, [i]
+            elif key == best and i not in found:
+                found.append(i)
+    return found
 
 
 def choice_strict(text: str, example: Example) -> Extraction:
     final = final_answer(text)
     if final is None or not example.choices:
         return NOTHING
-    return _option(example, to_choice_index(final, example.choices), final, "final-answer")
+    return _option(example, choice_indices(final, example.choices), final, "final-answer")
 
 
 _LEADING_LETTER = re.compile(r"^\s*\(?([A-Z])\)?(?:[.):,]|\s|$)")
@@ -202,27 +218,25 @@ def choice_flexible(text: str, example: Example) -> Extraction:
     choices = example.choices
     final = final_answer(text)
     if final is not None:  # an explicit final answer that is not exactly an option: look only inside it
-        idx = _mentioned_option(final, choices)
-        if idx is not None:
-            return _option(example, idx, final, "option-in-final-answer")
+        found = _mentioned_options(final, choices)
+        if found:
+            return _option(example, found, choices[found[0]], "option-in-final-answer")
         m = _LEADING_LETTER.match(final)
         if m and ord(m.group(1)) - ord("A") < len(choices):
-            return _option(example, ord(m.group(1)) - ord("A"), final, "letter-in-final-answer")
+            return _option(example, [ord(m.group(1)) - ord("A")], final, "letter-in-final-answer")
         return NOTHING
     whole = _clean_line(text)
-    idx = to_choice_index(whole, choices)
-    if idx is not None:
-        return _option(example, idx, whole, "whole-output")
+    found = choice_indices(whole, choices)
+    if found:
+        return _option(example, found, whole, "whole-output")
     cues = list(_LETTER_CUE.finditer(text))
     for m in reversed(cues):
         letter = next(g for g in m.groups() if g)
         idx = ord(letter) - ord("A")
         if 0 <= idx < len(choices):
-            return _option(example, idx, m.group(0), "letter")
-    idx = _mentioned_option(text, choices)
-    if idx is not None:
-        return _option(example, idx, choices[idx], "last-option-mentioned")
-    return NOTHING
+            return _option(example, [idx], m.group(0), "letter")
+    found = _mentioned_options(text, choices)
+    return _option(example, found, choices[found[0]], "last-option-mentioned") if found else NOTHING
 
 
 # ---- yes / no -----------------------------------------------------------------------------
@@ -264,7 +278,7 @@ def text_flexible(text: str, example: Example) -> Extraction:
     got = text_strict(text, example)
     if got.parsed:
         return got
-    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    lines = [ln for ln in re.split(r"\r\n|\r|\n", text.strip()) if ln.strip()]
     if not lines:
         return NOTHING
     last = _clean_line(lines[-1])

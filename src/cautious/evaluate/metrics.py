@@ -45,8 +45,10 @@ def _strict(text: str, example: Example, ctx: ScoringContext) -> Extraction:
 
 class ExactMatch(Metric):
     """Correct when the extracted answer matches gold by the example's answer type
-    (`cautious.answers.is_correct`: numbers as numbers, options by text or letter, yes/no by
-    polarity, text after SQuAD normalisation) — the rule generate verifies teachers with."""
+    (`cautious.answers.is_correct`: numbers as numbers, options by letter or meaning-keeping
+    text, yes/no by polarity, text after SQuAD normalisation) — the rule generate verifies
+    teachers with. An answer that reads as several options (a repeated option's text) scores
+    wrong unless all are right, and says so in `details["ambiguous"]` (their letters)."""
 
     def score(self, examples: list[Example], outputs: list[EvalOutput], ctx: ScoringContext) -> list[ScorePair]:
         pairs = []
@@ -54,7 +56,10 @@ class ExactMatch(Metric):
             pair = []
             for got in (_strict(out.text, ex, ctx), extract(out.text, ex, "flexible")):
                 ok = is_correct(ex, got.answer)
-                pair.append(Score(float(ok), got.answer, got.parsed, ok, {"how": got.how} if got.how else {}))
+                details: dict[str, Any] = {"how": got.how} if got.how else {}
+                if got.ambiguous:
+                    details["ambiguous"] = [chr(ord("A") + i) for i in got.options]
+                pair.append(Score(float(ok), got.answer, got.parsed, ok, details))
             pairs.append(ScorePair(*pair))
         return pairs
 
