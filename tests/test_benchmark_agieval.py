@@ -9,7 +9,7 @@ def test_agieval_reads_release_and_hub_layouts():
     by_subset = {}
     for ex in load("agieval"):
         by_subset.setdefault(ex.meta["subset"], []).append(ex)
-    assert set(by_subset) == {"lsat-ar", "sat-math", "logiqa-en"}
+    assert set(by_subset) == {"aqua-rat", "lsat-ar", "sat-math", "logiqa-en"}
     lsat = by_subset["lsat-ar"][0]
     assert lsat.input.startswith("Five runners") and "\n\nWhich one of the following" in lsat.input
     assert lsat.choices[0] == "F, G, J, K, H" and lsat.gold == "F, G, J, K, H"
@@ -17,3 +17,5 @@ def test_agieval_reads_release_and_hub_layouts():
     hub = by_subset["logiqa-en"][0]  # hails/agieval-* query: no "Answer Choices", no "Among A through"
     assert "Answer Choices" not in hub.input and "Among A through" not in hub.input
     assert hub.input.startswith("Every cat in the shelter") and hub.gold == "Milo is vaccinated if Milo is a cat"
+    aqua = by_subset["aqua-rat"][1]  # options that differ only in symbols stay apart
+    assert aqua.choices[:2] == ["$10.50", "$1050"] and aqua.gold == "$10.50"

@@ -1,4 +1,4 @@
-"""BIG-Bench Hard (`tasks/benchmarks/bbh.py`): each subtask's answer type, and the subtasks present offline."""
+"""BIG-Bench Hard (`tasks/benchmarks/bbh.py`): each row's answer type, irregular rows, and the subtasks present offline."""
 
 from __future__ import annotations
 
@@ -22,4 +22,17 @@ def test_bbh_answer_type_follows_the_subtask():
     )
     (task,) = get_task("bbh")
     task.examples("test")
-    assert "snarks" in task.missing_subsets  # offline, the subtasks present are used
+    assert "navigate" in task.missing_subsets and "snarks" not in task.missing_subsets  # offline, the subtasks present
+
+
+def test_bbh_irregular_rows_do_not_change_their_subtask():
+    """A few release rows list options split at their commas and target the option's text (ruin_names 99
+    and 144, movie_recommendation 163): those rows are scored as free text, their subtask stays multiple choice."""
+    examples = {(e.meta["subset"], e.meta["row"]): e for e in load("bbh")}
+    normal, odd = examples[("ruin_names", 0)], examples[("ruin_names", 1)]
+    assert normal.answer_type == "choice" and normal.gold == "sun, moon, & scars" and normal.meta["target_letter"] == "(A)"
+    assert odd.answer_type == "text" and odd.gold == "salt, pepper, & pill" and "irregular" in odd.meta
+    assert is_correct(odd, "salt, pepper, & pill") and not is_correct(odd, "The") and not is_correct(odd, "(C)")
+    assert examples[("movie_recommendation", 0)].answer_type == "choice"
+    dyck = examples[("dyck_languages", 1)]  # a gold of symbols only: SQuAD normalisation would make it ""
+    assert dyck.answer_type == "text" and is_correct(dyck, ">])") and not is_correct(dyck, "> ]") and not is_correct(dyck, "a")

@@ -6,15 +6,23 @@ Offline: the BBH repository's files (github.com/suzgunmirac/BIG-Bench-Hard, bbh/
 the subtasks present in the folder are used (meta["subset"] names each one).
 
 The prompt is the example's `input` as BBH wrote it (it already lists options as "(A) ...").
-Answer types follow the subtask: multiple choice when the targets are option letters (the
-options are parsed from the input, so a letter or the option text both count), yes/no for
-Yes/No and True/False, number for counting and arithmetic, free text otherwise
-(dyck_languages, word_sorting, formal_fallacies' valid/invalid).
+Answer types are decided per row: multiple choice when the target is an option letter and the
+input lists that option (the options are parsed from the input, so a letter or the option
+text both count), yes/no for Yes/No and True/False, number for integers, free text otherwise
+(dyck_languages, word_sorting, formal_fallacies' valid/invalid). A subtask's rows share the
+kind most of them have; a row that does not fit it is *irregular* and scored as free text
+against its target, as BBH (and lm-evaluation-harness's exact match) scores it, with the
+reason in meta["irregular"]. In the release, three rows are: ruin_names 99 and 144 and
+movie_recommendation 163 list options split at the commas of the real ones, and their
+targets are the option texts ("dearth, wind, & fire"), not letters. Before, such rows turned
+their whole subtask into free text with golds like "(A)", which SQuAD normalisation makes ""
+— so "Final answer: The" scored correct.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from cautious.records import Example
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
@@ -75,19 +83,22 @@ class BBH(BenchmarkTask):
 
     def _build(self, split: str) -> list[Example]:
         examples = super()._build(split)
-        # One answer type per subtask, decided from all its targets at once.
         by_subtask: dict[str, list[Example]] = {}
         for ex in examples:
             by_subtask.setdefault(ex.meta.get("subset", ""), []).append(ex)
         for group in by_subtask.values():
-            kind = subtask_answer_type([ex.target or "" for ex in group], [ex.input for ex in group])
-            for ex in group:
-                ex.answer_type = kind
+            kinds = [row_answer_type(ex.target or "", ex.input) for ex in group]
+            usual = Counter(kinds).most_common(1)[0][0]
+            for ex, kind in zip(group, kinds):
+                if kind != usual:
+                    ex.meta["irregular"] = (
+                        f"the target {ex.target!r} reads as {kind}, the subtask's rows as {usual}: scored as free text"
+                    )
+                    kind = "text"
+                ex.answer_type = kind  # type: ignore[assignment]
                 if kind == "choice":
-                    options = parse_options(ex.input)
-                    assert options is not None
-                    ex.choices = options
-                    ex.label = ord(_LETTER_TARGET.match(ex.target or "").group(1)) - ord("A")
+                    ex.choices = parse_options(ex.input)
+                    ex.label = ord(_LETTER_TARGET.match(ex.target or "").group(1)) - ord("A")  # type: ignore[union-attr]
                     ex.meta["target_letter"] = ex.target
                     ex.target = None
         return examples
@@ -102,14 +113,14 @@ class BBH(BenchmarkTask):
         )
 
 
-def subtask_answer_type(targets: list[str], inputs: list[str]) -> str:
-    if all(_LETTER_TARGET.match(t) for t in targets):
-        options = [parse_options(i) for i in inputs]
-        if all(o is not None and ord(t[1]) - ord("A") < len(o) for o, t in zip(options, targets)):
-            return "choice"
-    lowered = {t.lower() for t in targets}
-    if lowered <= {"yes", "no"} or lowered <= {"true", "false"}:
+def row_answer_type(target: str, input: str) -> str:
+    """One row's answer type, from its target (and, for a letter, the options its input lists)."""
+    m = _LETTER_TARGET.match(target)
+    if m:
+        options = parse_options(input)
+        return "choice" if options is not None and ord(m.group(1)) - ord("A") < len(options) else "text"
+    if target.lower() in ("yes", "no", "true", "false"):
         return "yes_no"
-    if all(_NUMBER.match(t) for t in targets):
+    if _NUMBER.match(target):
         return "number"
     return "text"

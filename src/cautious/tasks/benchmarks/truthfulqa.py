@@ -2,17 +2,37 @@
 
 Source: `truthfulqa/truthful_qa`, config `multiple_choice`, split `validation` (817
 questions); columns `question`, `mc1_targets` and `mc2_targets` (each `choices` and 0/1
-`labels`). Offline: the Hub layout multiple_choice/validation-*.parquet or the same columns
-as JSON Lines. The source lists the true answer first; options are shown in a fixed
-permutation seeded by the question (meta["order"] maps shown -> source positions), so
-position gives nothing away. MC2's options and labels are kept in meta for MC2 scoring.
+`labels`). Offline, either layout:
+
+- the Hub's: multiple_choice/validation-*.parquet, or the same columns as JSON Lines;
+- the release's own file (github.com/sylinrl/TruthfulQA, data/mc_task.json): a JSON list of
+  `{"question", "mc1_targets", "mc2_targets"}` whose targets map each answer to its label
+  (`{"Nothing happens": 1, "You get arthritis": 0}`), in the release's order.
+
+The source lists the true answer first; options are shown in a fixed permutation seeded by the
+question (meta["order"] maps shown -> source positions), so position gives nothing away.
+MC2's options and labels are kept in meta for MC2 scoring.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from cautious.records import Example
 from cautious.tasks.benchmarks.prompts import mc_prompt, shuffle_options
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
+
+
+def targets(value: Any) -> tuple[list[str], list[int]]:
+    """(options, labels) of an `mc1_targets`/`mc2_targets` value in either layout: the Hub's
+    `{"choices": [...], "labels": [...]}` or the release's `{answer: label}`."""
+    if not value:
+        return [], []
+    if "choices" in value and "labels" in value and isinstance(value["choices"], list):
+        return list(value["choices"]), [int(x) for x in value["labels"]]
+    if all(isinstance(v, int) for v in value.values()):
+        return list(value), list(value.values())
+    raise ValueError("targets must be {choices, labels} (the Hub) or {answer: 0/1} (the release's mc_task.json)")
 
 
 class TruthfulQA(BenchmarkTask):
@@ -22,16 +42,19 @@ class TruthfulQA(BenchmarkTask):
     needs = ("download",)
     hf_id = "truthfulqa/truthful_qa"
     configs = ("multiple_choice",)
-    split_map = {"test": ("validation",)}
-    local_format = "truthfulqa/truthful_qa rows (question, mc1_targets, mc2_targets) as multiple_choice/validation-*.parquet or .jsonl"
+    # The Hub's split, then the release's file name (data/mc_task.json): it holds the same 817.
+    split_map = {"test": ("validation", "mc_task")}
+    local_format = (
+        "truthfulqa/truthful_qa rows (question, mc1_targets, mc2_targets) as multiple_choice/validation-*.parquet "
+        "or .jsonl, or the release's data/mc_task.json (targets as {answer: label})"
+    )
 
     def to_example(self, row: Row, split: str) -> Example:
-        mc1 = row["mc1_targets"]
-        options, labels = list(mc1["choices"]), list(mc1["labels"])
+        options, labels = targets(row["mc1_targets"])
         if labels.count(1) != 1 or len(labels) != len(options):
             raise ValueError("mc1_targets needs exactly one label 1 and one label per choice")
         shown, label, order = shuffle_options(options, labels.index(1), f"truthfulqa|{row['question']}")
-        mc2 = row.get("mc2_targets") or {}
+        mc2_choices, mc2_labels = targets(row.get("mc2_targets"))
         return self.make(
             row,
             split,
@@ -40,5 +63,5 @@ class TruthfulQA(BenchmarkTask):
             choices=shown,
             label=label,
             answer_type="choice",
-            meta={"order": order, "mc2_choices": mc2.get("choices"), "mc2_labels": mc2.get("labels")},
+            meta={"order": order, "mc2_choices": mc2_choices or None, "mc2_labels": mc2_labels or None},
         )
