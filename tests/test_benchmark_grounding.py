@@ -4,6 +4,7 @@ for hallucination against the source text each example carries."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -54,3 +55,43 @@ def test_a_qmsum_release_file_with_the_wrong_structure_names_the_field(tmp_path)
     bad_qmsum.write_text(json.dumps({"meeting_transcripts": [{"content": "hi"}], "general_query_list": []}) + "\n")
     with pytest.raises(UserError, match="'speaker'"):
         QMSum(path=bad_qmsum).examples("test")
+
+
+def _meeting(name: str, queries: int) -> dict:
+    return {
+        "topic_list": [],
+        "general_query_list": [{"query": f"Summarize {name}.", "answer": f"{name} happened."}],
+        "specific_query_list": [{"query": f"{name} detail {j}?", "answer": "a detail"} for j in range(queries - 1)],
+        "meeting_transcripts": [{"speaker": "A", "content": f"This is {name}."}],
+    }
+
+
+def _write_release(root, domains: dict[str, list[str]]) -> None:
+    """QMSum's data/ folder: ALL/ and one folder per domain, each split as jsonl/ and as one JSON per meeting."""
+    every = [m for names in domains.values() for m in names]
+    meetings = {m: _meeting(m, 2 + i) for i, m in enumerate(every)}  # 2, 3, 4, ... queries
+    for domain, names in {"ALL": every, **domains}.items():
+        (root / "data" / domain / "jsonl").mkdir(parents=True)
+        (root / "data" / domain / "test").mkdir()
+        lines = [json.dumps(meetings[m]) for m in names]
+        (root / "data" / domain / "jsonl" / "test.jsonl").write_text("\n".join(lines) + "\n")
+        for m in names:
+            (root / "data" / domain / "test" / f"{m}.json").write_text(json.dumps(meetings[m]))
+
+
+def test_qmsum_release_folder_is_read_once_all_or_the_domains(tmp_path):
+    """Copying the release's whole data/ folder loads ALL's queries once: not ALL plus its per-domain copies."""
+    _write_release(tmp_path, {"Academic": ["Bed001", "Bed002"], "Product": ["ES2004a"]})
+    examples = QMSum(path=tmp_path).examples("test")
+    assert len(examples) == 2 + 3 + 4 and not any("#" in e.id for e in examples)
+    assert {e.meta["source"] for e in examples} == {str(tmp_path / "data" / "ALL" / "jsonl" / "test.jsonl")}
+    # meta["row"] is the meeting's row in test.jsonl, whichever of its queries the example asks
+    assert [e.meta["row"] for e in examples] == [0, 0, 1, 1, 1, 2, 2, 2, 2]
+    assert examples[3].id == "qmsum/test-1/specific/0" and examples[3].meta["query"] == "Bed002 detail 0?"
+
+    shutil.rmtree(tmp_path / "data" / "ALL")  # the per-domain splits alone: the same queries, once each
+    domains = QMSum(path=tmp_path).examples("test")
+    assert len(domains) == 9 and len({e.id for e in domains}) == 9
+    assert sorted(e.meta["query"] for e in domains) == sorted(e.meta["query"] for e in examples)
+    shutil.rmtree(tmp_path / "data" / "Product" / "jsonl")  # a domain with only its per-meeting files
+    assert len(QMSum(path=tmp_path).examples("test")) == 9

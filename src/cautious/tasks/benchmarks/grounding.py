@@ -13,9 +13,10 @@ reference, kept for reference-based metrics. Prompts are versioned in meta["prom
   challenge_data/*.csv (`dataset`, `encounter_id`, `dialogue`, `note`), or the Hub layout.
 - QMSum (Zhong et al., 2021): query-based meeting summarisation. Offline: the release
   (github.com/Yale-LILY/QMSum, data/ALL/jsonl/test.jsonl: one meeting per line with
-  `meeting_transcripts`, `general_query_list`, `specific_query_list`), one Example per query.
-  Hub: `pszemraj/qmsum-cleaned` (SCROLLS layout: `id`, `input` = query + blank line +
-  transcript, `output`).
+  `meeting_transcripts`, `general_query_list`, `specific_query_list`), one Example per query,
+  meta["row"] its meeting's row in the file; the whole data/ folder may be copied (ALL/ is
+  read, not the per-domain copies of the same meetings). Hub: `pszemraj/qmsum-cleaned`
+  (SCROLLS layout: `id`, `input` = query + blank line + transcript, `output`).
 - MS MARCO (Nguyen et al., 2016): answer a web query from retrieved passages. Hub:
   `microsoft/ms_marco`, config `v2.1`, split `validation`; columns `query`, `query_id`,
   `query_type`, `passages` (`passage_text`, `is_selected`, `url`), `answers`,
@@ -144,10 +145,40 @@ class QMSum(Grounded):
     split_map = {"test": ("test",), "dev": ("validation", "val"), "train": ("train",)}
     local_format = "QMSum's release data/ALL/jsonl/test.jsonl (meeting_transcripts, general_query_list, specific_query_list), or SCROLLS-style rows (id, input, output)"
 
+    def local_files(self, root: Path, subset: str | None, names: tuple[str, ...]) -> list[Path]:
+        """The release's data/ holds every split four times over: in ALL/ and in one folder per
+        domain (Academic, Committee, Product), each as jsonl/<split>.jsonl and again as
+        <split>/<meeting>.json. Read ALL/ when it is there, else the domain folders (disjoint),
+        and in each folder the JSON Lines file when there is one, never both copies."""
+        found = super().local_files(root, subset, names)
+        if root.is_dir():
+            in_all = [p for p in found if "ALL" in p.relative_to(root).parts[:-1]]
+            found = in_all or found
+        by_folder: dict[Path, list[Path]] = {}
+        for path in found:  # <domain>/jsonl/test.jsonl and <domain>/test/<meeting>.json share <domain>
+            by_folder.setdefault(path.parent.parent, []).append(path)
+        chosen = []
+        for files in by_folder.values():
+            jsonl = [p for p in files if p.suffix == ".jsonl"]
+            chosen += jsonl or files
+        return sorted(chosen)
+
     def read_file(self, path: Path) -> list[Row]:
         rows = super().read_file(path)
         if rows and "meeting_transcripts" in rows[0]:  # one meeting per row: one row per query
-            return [q for i, meeting in enumerate(rows) for q in queries_of(meeting, f"{path.stem}-{i}")]
+            # A meeting of data/ALL/jsonl/test.jsonl is "test-<row>"; of a domain's copy "<domain>/test-<row>".
+            domain = path.parent.parent.name if path.parent.name == "jsonl" else "ALL"
+            stem = path.stem if domain == "ALL" else f"{domain}/{path.stem}"
+            return [q | {"_meeting_row": i} for i, meeting in enumerate(rows) for q in queries_of(meeting, f"{stem}-{i}")]
+        return rows
+
+    def read_local(self, root: Path, split: str) -> list[Row]:
+        """Rows of queries whose provenance is their meeting's row in the file (meta["row"])."""
+        rows = super().read_local(root, split)
+        for row in rows:
+            if "_meeting_row" in row:
+                row["_index"] = row.pop("_meeting_row")
+                row["_where"] = f"{row['_source']}: row {row['_index'] + 1}"
         return rows
 
     def rows_from_json(self, data: Any, path: Path) -> list[Row]:

@@ -3,7 +3,8 @@
 Source: `HuggingFaceH4/mt_bench_prompts`, split `train` (the 80 questions); columns `prompt`
 (the two turns), `prompt_id`, `category`, `reference` (reference answers for math, reasoning
 and coding). Offline: FastChat's question file (fastchat/llm_judge/data/mt_bench/
-question.jsonl: `question_id`, `category`, `turns`, optional `reference`) or the Hub layout.
+question.jsonl: `question_id`, `category`, `turns`, optional `reference`; its rows record
+meta["split"] = "test", since the file has no splits) or the Hub layout (`train`).
 
 An Example's `input` is the first turn; both turns are in meta["turns"] and the references
 in meta["reference"] (the first one is `target`, "" when there is none). Scoring is by an LLM
@@ -14,6 +15,7 @@ and `cautious.judge.MTBenchJudge` do the same.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from cautious.records import Example
@@ -29,6 +31,11 @@ class MTBench(BenchmarkTask):
     hf_id = "HuggingFaceH4/mt_bench_prompts"
     split_map = {"test": ("train", "question", "test")}
     local_format = "FastChat's mt_bench/question.jsonl (question_id, category, turns, reference) or mt_bench_prompts rows (prompt, prompt_id, category, reference)"
+
+    def local_split(self, path: Path, names: tuple[str, ...]) -> str:
+        """FastChat's question.jsonl has no splits: its 80 questions are the benchmark, our
+        `test`. Only the Hub's copy calls them `train` (a Hub dataset's default split name)."""
+        return "train" if path.name.startswith("train") else "test"
 
     def metric_info(self) -> dict[str, Any]:
         """How `cautious eval` and reports read the judge's numbers: a 1-10 rating."""

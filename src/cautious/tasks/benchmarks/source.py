@@ -221,9 +221,10 @@ class BenchmarkTask(Task):
                 except (KeyError, TypeError, ValueError, IndexError, AttributeError, OSError, csv.Error) as exc:
                     what = f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
                     raise UserError(self.format_error(path, f"unexpected structure ({what})")) from None
+                source_split = self.local_split(path, names)
                 for i, row in enumerate(file_rows):
                     row.update(
-                        _source=str(path), _subset=subset, _split=names[0], _index=i, _where=f"{path}: row {i + 1}"
+                        _source=str(path), _subset=subset, _split=source_split, _index=i, _where=f"{path}: row {i + 1}"
                     )
                     rows.append(row)
         #: Subsets with no local files (offline, the subsets present are the ones used).
@@ -235,6 +236,11 @@ class BenchmarkTask(Task):
                 f"Online, cautious loads {self.hf_id} instead (leave {DATA_DIR_ENV} unset or remove that folder)"
             )
         return rows
+
+    def local_split(self, path: Path, names: tuple[str, ...]) -> str:
+        """The source split a local file's rows record in meta["split"]: the Hub's name for it
+        (the first of `names`) unless a loader knows better."""
+        return names[0]
 
     def subset_of_file(self, path: Path) -> str | None:
         """The subset a lone file holds: the only one selected, or the one it is named after
