@@ -7,6 +7,11 @@ malformed JSON, a reply without choices, a dropped connection, a truncated reply
 from a script (the next N requests) or at a seeded, per-request rate. Every request it saw is
 recorded (`requests`), with the fault it got, so tests can check what a client re-sent.
 
+A test that interrupts a client at a chosen point holds the server instead of timing it:
+`hold(after=n)` lets n more chat requests through and holds every later one until `release()`,
+and `wait_held()` returns once the client is blocked on a held request. A signal sent then
+lands at that point however slow the machine is (a sleep-based kill raced the job's end).
+
 Run in a thread (`with FakeOpenAIServer(...) as srv:`) or as a process
 (`python tests/fake_openai_server.py --latency 0.5 --max-concurrency 32`, prints `PORT n`).
 It stops by itself after `lifetime` seconds, so a crashed test never leaves it behind.
@@ -70,6 +75,9 @@ class FakeOpenAIServer:
         self.turnaround: list[float] = []  # per connection: response written -> next request read
         self._attempts: dict[str, int] = {}
         self._lock = threading.Lock()
+        self.admitted = 0  # chat requests let through so far
+        self.held = 0  # chat requests waiting at the gate now
+        self._hold_at: int | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> "FakeOpenAIServer":
@@ -111,6 +119,26 @@ class FakeOpenAIServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def hold(self, after: int = 0) -> None:
+        """Let `after` more chat requests through, then hold each later one until `release()`."""
+        with self._lock:
+            self._hold_at = self.admitted + after
+
+    def release(self) -> None:
+        with self._lock:
+            self._hold_at = None
+
+    def wait_held(self, timeout: float = 120.0, while_alive=None) -> bool:
+        """Block until a request waits at the gate (False if `while_alive()` turns false first)."""
+        deadline = time.monotonic() + timeout
+        while self.held == 0:
+            if while_alive is not None and not while_alive():
+                return False
+            if time.monotonic() > deadline:
+                raise TimeoutError("no request reached the held gate")
+            time.sleep(0.01)
+        return True
 
     def fail_next(self, *faults: str) -> None:
         with self._lock:
@@ -195,6 +223,16 @@ class FakeOpenAIServer:
         self.open += 1
         self.max_open = max(self.max_open, self.open)
         try:
+            with self._lock:
+                held = self._hold_at is not None and self.admitted >= self._hold_at
+                self.admitted += not held
+            if held:
+                self.held += 1
+                try:
+                    while self._hold_at is not None:
+                        await asyncio.sleep(0.005)
+                finally:
+                    self.held -= 1
             return await self._answer(req, path, writer)
         finally:
             self.open -= 1

@@ -44,18 +44,25 @@ def test_a_run_whose_answers_all_arrive_exits_0(tmp_path):
 
 def test_ctrl_c_is_one_line_on_what_was_kept_and_how_to_resume(tmp_path):
     out = tmp_path / "a.jsonl"
-    with FakeOpenAIServer(latency=0.1, lifetime=120) as srv:
+    with FakeOpenAIServer(lifetime=300) as srv:
         args = teacher_args(srv.base_url, out, "-t", "arithmetic", "-s", "direct-answer", "-n", 30, "--concurrency", 2)
-        proc = subprocess.Popen(cautious_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=ROOT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (not out.exists() or len(read_jsonl(out)) < 3):
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=60)
+        srv.hold(after=3)  # three answers, then the server holds every request: the job cannot finish first
+        env = cli_env(CAUTIOUS_PROGRESS_EVERY="3600")  # stderr holds the one interrupt line, however slow the machine
+        proc = subprocess.Popen(cautious_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        try:
+            assert srv.wait_held(while_alive=lambda: proc.poll() is None), proc.communicate()
+            deadline = time.monotonic() + 120
+            while len(read_jsonl(out) if out.exists() else []) < 3 and time.monotonic() < deadline:
+                time.sleep(0.02)  # the three answers reach the file (the client is blocked on the fourth)
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=120)
+        finally:
+            proc.kill()
+            srv.release()
         kept = len(read_jsonl(out))
         lines = [line for line in stderr.splitlines() if line.strip()]
         assert proc.returncode == 130 and "Traceback" not in stderr and len(lines) == 1, stderr
-        assert f"interrupted: {kept} answers are kept in {out}" in lines[0]
+        assert kept == 3 and f"interrupted: 3 answers are kept in {out} (3 new this run)" in lines[0], lines[0]
         assert "run the same command again to resume" in lines[0]
         again = invoke(*args)
     assert again.returncode == 0, again.stdout

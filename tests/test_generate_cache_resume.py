@@ -40,28 +40,29 @@ def test_sigkill_at_random_points_then_resume_equals_an_uninterrupted_run(tmp_pa
     rng = random.Random(1234)
     kills = 0
     progress: list[int] = []
-    with FakeOpenAIServer(latency=0.06, **FAULTS, lifetime=120) as srv:
+    with FakeOpenAIServer(latency=0.01, **FAULTS, lifetime=300) as srv:
         for _ in range(3):
-            before = _lines(out)
+            # Kill at a random point of this run: the server lets a random number of requests
+            # through, then holds the rest, and the kill comes once the client waits on a held one.
+            # A kill timed by sleeping raced the job's end on a loaded machine.
+            srv.hold(after=rng.randint(1, 15))
             proc = subprocess.Popen(cautious_cmd(*job(tmp_path, srv.base_url, out)), cwd=ROOT, env=cli_env(),
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            # Kill at a random moment after this run wrote something, however slow the start-up
-            # on this machine: a fixed delay either kills before any progress or too late.
-            deadline = time.monotonic() + 60
-            while proc.poll() is None and _lines(out) <= before and time.monotonic() < deadline:
-                time.sleep(0.02)
-            time.sleep(rng.uniform(0.0, 0.4))
-            if proc.poll() is None:
+            try:
+                if srv.wait_held(while_alive=lambda: proc.poll() is None):
+                    proc.kill()
+                    kills += 1
+                proc.wait(60)
+            finally:
                 proc.kill()
-                kills += 1
-            proc.wait()
             # Everything completed so far must never be requested again.
             records = read_jsonl(out) if out.exists() else []
             completed = call_signatures(records)
             progress.append(len(records))
+            srv.release()  # requests the killed client left in flight land now (answered to no one)
             if proc.returncode == 0:
                 break
-            time.sleep(0.1)  # let requests the killed client left in flight land on the server
+            time.sleep(0.1)
             boundary = len(srv.requests)
             srv.completed_at_kill = getattr(srv, "completed_at_kill", []) + [(boundary, completed)]
         final = invoke(*job(tmp_path, srv.base_url, out))
@@ -74,11 +75,6 @@ def test_sigkill_at_random_points_then_resume_equals_an_uninterrupted_run(tmp_pa
         assert repaid <= 4 * kills  # only requests in flight at a kill (concurrency 4) may be re-paid
     assert kills >= 2 and any(0 < n < 75 for n in progress), progress  # killed mid-run, more than once
     assert out.read_bytes() == reference  # same records, same order, byte for byte
-
-
-def _lines(path) -> int:
-    """Complete records written so far (a torn last line does not count)."""
-    return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
 def test_a_finished_run_rerun_sends_nothing(tmp_path):
