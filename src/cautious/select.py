@@ -32,6 +32,7 @@ from cautious.answers import extract_final_answer, is_correct
 from cautious.errors import UserError
 from cautious.evaluate.extract import extract
 from cautious.jsonl import atomic_writer
+from cautious.locks import exclusive
 from cautious.models.base import ChatModel, SamplingParams, load_model
 from cautious.paths import check_cache_path, check_output_dir, refuse_overwriting_inputs
 from cautious.request_cache import CachingModel
@@ -276,9 +277,10 @@ def run_select_job(job: SelectJob, on_progress: Callable[[int], None] | None = N
     examples = draw_examples(task_list, job.split, job.n, job.seed)
     if on_start:
         on_start(sum(map(len, examples.values())) * len(candidates))
-    probe = load_model(job.probe, catalog)
-    probe = CachingModel(probe, job.cache) if job.cache is not None else probe
-    try:
-        return select_strategies(probe, examples, candidates, job, on_progress)
-    finally:
-        probe.close()
+    with exclusive(job.out, "select"):  # one writer per output folder, under whatever name it is reached
+        probe = load_model(job.probe, catalog)
+        probe = CachingModel(probe, job.cache) if job.cache is not None else probe
+        try:
+            return select_strategies(probe, examples, candidates, job, on_progress)
+        finally:
+            probe.close()

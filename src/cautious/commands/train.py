@@ -5,6 +5,7 @@ Runs as is on one process, or distributed with `accelerate launch -m cautious tr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -28,6 +29,19 @@ def preview(cfg, count: int) -> None:
         "«marked» text is trained, the rest is masked",
         highlight=False,
     )
+
+
+def one_writer(output_dir: Path):
+    """The output folder's write lock, held by one process: a second `cautious train` into the
+    same folder, under any name, is refused. Under `accelerate launch` only rank 0 takes it (every
+    rank runs this command on the same folder)."""
+    from contextlib import nullcontext
+
+    from cautious.locks import exclusive
+    from cautious.paths import check_output_dir
+
+    check_output_dir(output_dir, "--output-dir")  # a file there is one line, not a failed lock
+    return exclusive(output_dir, "train") if os.environ.get("RANK", "0") == "0" else nullcontext()
 
 
 def register(app: typer.Typer) -> None:
@@ -68,4 +82,5 @@ def register(app: typer.Typer) -> None:
             return preview(cfg, show_labels)
         from cautious.train.recipe import train as run_train
 
-        run_train(cfg, resume=resume, overwrite=overwrite, stop_after=stop_after, log=lambda m: console.print(m, highlight=False))
+        with one_writer(cfg.output_dir):
+            run_train(cfg, resume=resume, overwrite=overwrite, stop_after=stop_after, log=lambda m: console.print(m, highlight=False))

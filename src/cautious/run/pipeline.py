@@ -240,6 +240,12 @@ class Pipeline:
     # ------------------------------------------------------------------ the run
 
     def run(self) -> dict[str, Any]:
+        from cautious.locks import exclusive
+
+        with exclusive(self.out, "run"):  # two runs in one folder (under any name) would train and write over each other
+            return self._run()
+
+    def _run(self) -> dict[str, Any]:
         cfg, t = self.cfg, self.timer
         self.out.mkdir(parents=True, exist_ok=True)
         with atomic_writer(self.out / "run.json") as fh:
