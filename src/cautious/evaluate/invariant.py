@@ -91,8 +91,10 @@ def choice_probes(ex: Example, check: ExampleCheck) -> list[tuple[str, bool | No
             probes.append((text, None if i in repeated else ok))
         if ok:
             probes.append((f"({_letter(i)}) {text}", True))
-    # A non-answer that is the text of a right option ("none" can be one) is an answer there.
-    probes += [(n, False) for n in NON_ANSWERS if not any(same_text(n, choices[i]) for i in right)]
+    # A non-answer that is the text of a right option is an answer there: "none" can be one,
+    # and "a" is AGIEval sat-math row 130's `$a$` (LaTeX math delimiters aside).
+    right_texts = [t for i in right for t in (choices[i], choices[i].strip().strip("$"))]
+    probes += [(n, False) for n in NON_ANSWERS if not any(same_text(n, t) for t in right_texts)]
     return probes
 
 
