@@ -75,3 +75,18 @@ def test_parse_rejects_near_misses():
         "Which number is larger: -5 or 3?",
     ]:
         assert FAMILY.parse(bad) is None, bad
+
+
+def test_answer_position_asks_first_or_second_with_the_same_walk():
+    """`answer: position` keeps the numbers and the digit walk, and answers with the decision
+    alone ('first' / 'second'), so no student has to copy the number."""
+    family = FAMILY
+    plain = family.parse("Which number is larger: 4308801 or 4308883?")
+    asked = family.parse("Which number is larger, the first or the second: 4308801 or 4308883?")
+    assert asked == {**plain, "answer": "position"} and family.render(asked).endswith("first or the second: 4308801 or 4308883?")
+    assert family.solve(asked).steps == family.solve(plain).steps
+    assert (family.solve(plain).answer, family.solve(asked).answer) == ("4308883", "second")
+    assert family.choices(asked) == ["first", "second"]
+    for ex in family.examples("test", 50, seed=1, digits=7, equal_prefix=1.0, answer="position"):
+        a, b = ex.meta["problem"]["a"], ex.meta["problem"]["b"]
+        assert ex.choices[ex.label] == ("first" if int(a) > int(b) else "second")

@@ -37,7 +37,7 @@ SHAPES = {name: s.sections for name, s in CATALOG.items() if not s.steps}
 OTHER_KNOBS = {
     "arithmetic": {"digits": 4, "ops": "+"},
     "boolean_expressions": {"depth": 1, "operands": 3},
-    "comparison": {"digits": 3, "equal_prefix": 0.0},
+    "comparison": {"digits": 3, "equal_prefix": 0.0, "answer": "position"},
     "counting": {"items": 8, "max_count": 2},
     "kb_recall": {"two_hop_fraction": 0.0},
     "kv_lookup": {"records": 4},
@@ -48,7 +48,7 @@ OTHER_KNOBS = {
 BAD_KNOBS = {
     "arithmetic": [{"digits": 0}, {"ops": "*"}],
     "boolean_expressions": [{"operands": 0}, {"depth": -1}],
-    "comparison": [{"digits": 0}, {"equal_prefix": 1.5}],
+    "comparison": [{"digits": 0}, {"equal_prefix": 1.5}, {"answer": "word"}],
     "counting": [{"items": 0}],
     "kb_recall": [{"two_hop_fraction": "half"}],
     "kv_lookup": [{"records": "six"}],

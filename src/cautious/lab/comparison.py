@@ -4,6 +4,15 @@ The control family: the answer is a copy of one of two numbers shown in the inpu
 decision rests on one digit pair (the first from the left where they differ), so a tiny
 student may do as well with the short direct answer as with the digit-by-digit procedure.
 Shared prefixes (knob `equal_prefix`) keep it from being decidable by the first digit alone.
+
+Knob `answer: position` asks "the first or the second" instead of the number itself, so the
+answer is the decision alone, without a copy of the number. That is the form in which the
+direct answer's advantage is structural: the one-look decision compares every digit pair at
+once (each digit of the second number sits a fixed distance after the same digit of the
+first, which relative position encodings see directly), while the step-by-step walk writes one
+line per shared digit, each reading the i-th digit of both numbers at an offset that changes
+with i and with the length of the trace so far; the longer the shared prefix, the more reads
+can slip (docs/lab.md, choice 12).
 """
 
 from __future__ import annotations
@@ -15,7 +24,9 @@ from typing import Any
 from cautious.errors import UserError
 from cautious.lab.base import Guess, LabFamily, Problem, Solution
 
-_QUESTION = re.compile(r"^Which number is larger: ([1-9]\d*) or ([1-9]\d*)\?$")
+_QUESTION = re.compile(r"^Which number is larger(, the first or the second)?: ([1-9]\d*) or ([1-9]\d*)\?$")
+ANSWER_FORMS = ("number", "position")
+POSITIONS = ["first", "second"]
 
 
 def _first_difference(a: str, b: str) -> int:
@@ -33,14 +44,20 @@ class Comparison(LabFamily):
     name = "comparison"
     description = "Pick the larger of two numbers with the same number of digits, often sharing a prefix."
     answer_type = "choice"
-    knobs = {"digits": 5, "equal_prefix": 0.7}
+    knobs = {"digits": 5, "equal_prefix": 0.7, "answer": "number"}
     expected_strategy = "direct-answer"
 
     def corpus(self, **knobs: Any) -> list[str]:
         """How any two digits compare, as the steps write it (`7>3`, `3<7`, `5=5`)."""
         return [f"{x}{'>' if x > y else '<' if x < y else '='}{y}" for x in range(10) for y in range(10)]
 
-    def sample(self, rng: random.Random, digits: int, equal_prefix: float) -> Problem:
+    def sample(self, rng: random.Random, digits: int, equal_prefix: float, answer: str = "number") -> Problem:
+        if answer not in ANSWER_FORMS:
+            raise UserError(f"comparison: knob 'answer' must be one of {', '.join(ANSWER_FORMS)}, got {answer!r}")
+        problem = self._numbers(rng, digits, equal_prefix)
+        return problem if answer == "number" else {**problem, "answer": "position"}
+
+    def _numbers(self, rng: random.Random, digits: int, equal_prefix: float) -> Problem:
         if digits < 1:
             raise UserError(f"comparison: knob 'digits' must be at least 1, got {digits}")
         if not 0.0 <= equal_prefix <= 1.0:
@@ -59,16 +76,17 @@ class Comparison(LabFamily):
         return {"a": str(a), "b": str(b)}
 
     def render(self, p: Problem) -> str:
-        return f"Which number is larger: {p['a']} or {p['b']}?"
+        ask = ", the first or the second" if p.get("answer") == "position" else ""
+        return f"Which number is larger{ask}: {p['a']} or {p['b']}?"
 
     def parse(self, text: str) -> Problem | None:
         m = _QUESTION.match(text.strip())
-        if not m or m.group(1) == m.group(2):
+        if not m or m.group(2) == m.group(3):
             return None
-        return {"a": m.group(1), "b": m.group(2)}
+        return {"a": m.group(2), "b": m.group(3), **({"answer": "position"} if m.group(1) else {})}
 
     def choices(self, p: Problem) -> list[str]:
-        return [p["a"], p["b"]]
+        return list(POSITIONS) if p.get("answer") == "position" else [p["a"], p["b"]]
 
     def solve(self, p: Problem) -> Solution:
         a, b = p["a"], p["b"]
@@ -98,9 +116,13 @@ class Comparison(LabFamily):
             )
             checks = {n: f"{n} has {n[k]} at the {pos} where {o} has {o[k]}." for n, o in ((a, b), (b, a))}
             recall = [rule]
-        guesses = [Guess(n, checks[n], n == big) for n in ([a] if a == big else [a, b])]
+        name = {a: a, b: b}
+        if p.get("answer") == "position":
+            name = {a: POSITIONS[0], b: POSITIONS[1]}
+            reasoning = [*reasoning, f"{big} is the {name[big]} number."]
+        guesses = [Guess(name[n], checks[n], n == big) for n in ([a] if a == big else [a, b])]
         return Solution(
-            answer=big,
+            answer=name[big],
             steps=steps,
             explanation=explanation,
             recall=recall,
