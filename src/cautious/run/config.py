@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cautious import yamlfile
 from cautious.errors import UserError
 from cautious.shapes import PAPER_STRATEGIES
 
@@ -129,7 +129,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The lab's design at toy sizes: every stage and figure of the report in about a minute.
     "smoke": {
         "tasks": ["arithmetic", "comparison", "counting"],
-        "task_knobs": {"arithmetic": {"ops": "+"}},
+        "task_knobs": {"arithmetic": {"ops": "+"}, "comparison": {"digits": 6, "equal_prefix": 1.0}},
         "candidates": ["direct-answer", "step-by-step", "extract-generate"],
         "task_candidates": {"arithmetic": ["direct-answer", "step-by-step"], "comparison": ["direct-answer", "step-by-step"]},
         "instructions": "card",
@@ -153,7 +153,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The design of this preset, and why each choice is fair, is docs/lab.md.
     "lab": {
         "tasks": ["arithmetic", "comparison", "counting"],
-        "task_knobs": {"arithmetic": {"ops": "+"}},
+        "task_knobs": {"arithmetic": {"ops": "+"}, "comparison": {"digits": 6, "equal_prefix": 1.0}},
         "candidates": ["direct-answer", "step-by-step", "extract-generate"],
         "task_candidates": {"arithmetic": ["direct-answer", "step-by-step"], "comparison": ["direct-answer", "step-by-step"]},
         "instructions": "card",
@@ -208,10 +208,10 @@ def load_run_config(path: Path | None = None, preset: str | None = None) -> RunC
     if path is not None:
         if not path.exists():
             raise UserError(f"{path}: config file not found")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise UserError(f"{path}: malformed YAML ({getattr(exc, 'problem', exc)})") from None
+        data = yamlfile.parse(path.read_text(encoding="utf-8"), path)
+        if data is None:  # an empty file used to start the full lab preset without a word
+            raise UserError(f"{path}: the run config is empty; write the settings to change (e.g. `preset: smoke`), "
+                            "or run without --config for the lab preset")
         if not isinstance(data, dict):
             raise UserError(f"{path}: expected a mapping of run settings")
     name = preset or data.get("preset") or "lab"
