@@ -63,6 +63,8 @@ def test_bad_input_is_one_clear_line(cli, tmp_path, args, message):
 def test_model_that_cannot_load(cli, tmp_path):
     pytest.importorskip("transformers")
     (tmp_path / "ckpt").mkdir()
+    for name in ("config.json", "tokenizer.json", "model.safetensors"):  # whole, but not loadable
+        (tmp_path / "ckpt" / name).write_text("not what it should be")
     code, _, stderr = cli("eval", "-m", f"hf:{tmp_path / 'ckpt'}", "-t", "arithmetic", "-o", tmp_path / "r", "-n", "1")
     assert code == 2 and "cannot load model" in stderr and len(lines(stderr)) == 1
 

@@ -70,5 +70,11 @@ def test_bad_model_paths_are_user_errors(tmp_path):
     with pytest.raises(UserError, match="GGUF file not found"):
         load_model(f"hf:{tmp_path}/m.gguf")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UserError, match="cannot load model"):
+    with pytest.raises(UserError, match="empty: is empty: it has no config.json, tokenizer .* or weights"):
         load_model(f"hf:{tmp_path / 'empty'}")
+    corrupt = tmp_path / "corrupt"  # every part there, but not loadable: transformers' reason, in one line
+    corrupt.mkdir()
+    for name in ("config.json", "tokenizer.json", "model.safetensors"):
+        (corrupt / name).write_text("not what it should be")
+    with pytest.raises(UserError, match="cannot load model"):
+        load_model(f"hf:{corrupt}")

@@ -124,9 +124,14 @@ def same_file(a: str | Path, b: str | Path) -> bool:
     return Path(a).resolve() == Path(b).resolve()
 
 
-def check_cache_path(cache: str | Path, outputs: Iterable[str | Path], option: str = "--cache") -> Path:
+def check_cache_path(cache: str | Path, outputs: Iterable[str | Path], option: str = "--cache",
+                     folder: str | Path | None = None) -> Path:
     """A request cache can be written and is none of the run's outputs: one path for both
-    would have the output written over the cache (or the cache over the output)."""
+    would have the output written over the cache (or the cache over the output). Nor is it the
+    run's output `folder`: the cache, opened first, would take the folder's name as an SQLite
+    file, and the run then failed on "File exists" and left that file behind."""
+    if folder is not None and same_file(cache, folder):
+        raise UserError(f"{cache}: is also the run folder (--out); give {option} a file of its own, e.g. {Path(folder)}.cache.sqlite")
     cache = check_output_file(cache, option)
     for out in outputs:
         if same_file(cache, out):

@@ -272,7 +272,7 @@ def run_select_job(job: SelectJob, on_progress: Callable[[int], None] | None = N
     task_list = resolve_tasks(job.tasks)
     outputs = [job.out / "strategy_map.yaml", job.out / "scores.json"]
     if job.cache is not None:
-        outputs.append(check_cache_path(job.cache, outputs))
+        outputs.append(check_cache_path(job.cache, outputs, folder=job.out))
     refuse_overwriting_inputs(outputs, input_files(task_list, job.strategies_file))
     examples = draw_examples(task_list, job.split, job.n, job.seed)
     if on_start:

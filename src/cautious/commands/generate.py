@@ -106,8 +106,26 @@ def run_with_progress(prepared, show: bool = True):
             highlight=False, soft_wrap=True,
         )
         raise typer.Exit(code=INTERRUPTED_EXIT) from None
+    except OSError as exc:
+        raise disk_full(exc, cfg.out) from None
     finally:
         prepared.model.close()
+
+
+def disk_full(exc: OSError, out) -> Exception:
+    """A full disk (or quota, or file-size limit) mid-run: the OS's line, and that the same
+    command repairs the file and goes on — the last answer may be half-written, and a user who
+    sees that torn line should not think the file is lost or start over (and pay again)."""
+    import errno
+
+    from cautious.errors import UserError
+    from cautious.paths import os_error_line
+
+    line = os_error_line(exc)
+    if line is None or exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return exc
+    return UserError(f"{line}; free some space, then run the same command again: it cuts the torn last line of {out} "
+                     "and resumes, sending only what is missing")
 
 
 def finish(result, prepared) -> None:

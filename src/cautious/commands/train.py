@@ -31,17 +31,21 @@ def preview(cfg, count: int) -> None:
     )
 
 
-def one_writer(output_dir: Path):
+def one_writer(cfg):
     """The output folder's write lock, held by one process: a second `cautious train` into the
     same folder, under any name, is refused. Under `accelerate launch` only rank 0 takes it (every
-    rank runs this command on the same folder)."""
+    rank runs this command on the same folder). First, the cheap checks a lock must not hide."""
     from contextlib import nullcontext
 
     from cautious.locks import exclusive
+    from cautious.models.folder import check_model_folder
     from cautious.paths import check_output_dir
+    from cautious.train.config import LAB_TINY
 
-    check_output_dir(output_dir, "--output-dir")  # a file there is one line, not a failed lock
-    return exclusive(output_dir, "train") if os.environ.get("RANK", "0") == "0" else nullcontext()
+    if cfg.model != LAB_TINY:
+        check_model_folder(cfg.model)  # an empty or half-copied folder: which part is missing, not a tokenizer error
+    check_output_dir(cfg.output_dir, "--output-dir")  # a file there is one line, not a failed lock
+    return exclusive(cfg.output_dir, "train") if os.environ.get("RANK", "0") == "0" else nullcontext()
 
 
 def register(app: typer.Typer) -> None:
@@ -82,5 +86,5 @@ def register(app: typer.Typer) -> None:
             return preview(cfg, show_labels)
         from cautious.train.recipe import train as run_train
 
-        with one_writer(cfg.output_dir):
+        with one_writer(cfg):
             run_train(cfg, resume=resume, overwrite=overwrite, stop_after=stop_after, log=lambda m: console.print(m, highlight=False))

@@ -42,7 +42,7 @@ def run_eval_job(job: EvalJob, on_progress: Callable[[int], None] | None = None,
     files = [c.path for c in job.system if c.path is not None]
     outputs = [job.out / name for name in RUN_FILES]
     if job.cache is not None:
-        outputs.append(check_cache_path(job.cache, outputs))
+        outputs.append(check_cache_path(job.cache, outputs, folder=job.out))
     refuse_overwriting_inputs(outputs, input_files(task_list, job.strategies_file, files))
     require_judge(task_list, job)
     examples = draw_examples(task_list, job.split, job.n, job.seed)

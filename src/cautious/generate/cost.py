@@ -16,8 +16,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from cautious import yamlfile
 from cautious.errors import UserError
 from cautious.models.base import is_free
 from cautious.paths import read_text
@@ -42,11 +41,7 @@ class PriceTable:
     @classmethod
     def load(cls, path: str | Path | None = None) -> "PriceTable":
         path = Path(path) if path is not None else DEFAULT_PRICES
-        text = read_text(path, "price table")
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise UserError(f"{path}: malformed YAML ({getattr(exc, 'problem', exc)})") from None
+        data = yamlfile.parse(read_text(path, "price table"), path)
         models = data.get("models") if isinstance(data, dict) else None
         if not isinstance(models, dict) or not models:
             raise UserError(f"{path}: expected `models:` mapping model id -> {{input: USD/1M tokens, output: USD/1M tokens}}")

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from cautious import yamlfile
 from cautious.errors import UserError, unknown_name
 from cautious.paths import read_text
 from cautious.records import Strategy
@@ -23,11 +22,7 @@ def read_strategy_map(spec: str, task_names: list[str], catalog: dict[str, Strat
         return {t: spec for t in task_names}
     if not (spec.endswith((".yaml", ".yml")) or path.exists()):
         raise unknown_name("strategy", spec, list(catalog))
-    text = read_text(path, "strategy map")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: malformed YAML ({getattr(exc, 'problem', exc)})") from None
+    data = yamlfile.parse(read_text(path, "strategy map"), path)
     if isinstance(data, dict) and isinstance(data.get("strategies"), dict):
         data = data["strategies"]  # the form `cautious select` writes, with scores beside it
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):

@@ -28,6 +28,7 @@ from typing import Any
 
 from cautious.errors import UserError
 from cautious.models.chat import ChatModel, Completion, SamplingParams
+from cautious.models.folder import check_model_folder
 from cautious.models.packaged import PREFIX, dequantized_folder, resolve_packaged
 from cautious.records import Message
 
@@ -83,6 +84,8 @@ class HFChatModel(ChatModel):
         local = Path(source).exists()
         if not local and not gguf and (spec.startswith((".", "/", "~")) or spec.count("/") > 1):
             raise UserError(f"{spec}: model folder not found")
+        if local and not gguf:
+            check_model_folder(source)  # an empty or half-copied folder: which part is missing, not a tokenizer error
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if dtype is None:
             torch_dtype = torch.float32

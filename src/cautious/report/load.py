@@ -35,13 +35,26 @@ def _score_from_dict(d: dict[str, Any]) -> TaskScore:
     return TaskScore(**{k: v for k, v in d.items() if k in known})
 
 
+def not_an_eval_run(path: Path) -> str:
+    """Why `path` cannot be reported, and what to pass instead. A `cautious run` folder (or any
+    folder of eval runs) holds its eval runs one level down: telling its user to run
+    `cautious eval --out` there would have them evaluate again what is already evaluated."""
+    evals = sorted(p for p in path.iterdir() if p.is_dir() and ((p / RECORDS_FILE).exists() or (p / SCORES_FILE).exists()))
+    if not evals:
+        return f"{path}: not an eval run folder (no {RECORDS_FILE} or {SCORES_FILE}); run `cautious eval --out {path}` first"
+    made = path / "report" / "report.md"
+    ready = f"its report is already written: {made}; " if made.exists() else ""
+    return (f"{path}: holds eval runs, it is not one itself; {ready}to report them side by side: "
+            f"cautious report {' '.join(str(p) for p in evals)}")
+
+
 def load_run(path: str | Path) -> RunData:
     path = Path(path)
     if not path.is_dir():
         raise UserError(f"{path}: not a folder (expected an eval run folder written by `cautious eval --out`)")
     records_path = path / RECORDS_FILE
     if not records_path.exists() and not (path / SCORES_FILE).exists():
-        raise UserError(f"{path}: not an eval run folder (no {RECORDS_FILE} or {SCORES_FILE}); run `cautious eval --out {path}` first")
+        raise UserError(not_an_eval_run(path))
     #: A folder with only scores.json (copied without its manifest) reads as an unknown run.
     run = EvalManifest.read(path) or EvalManifest(model="?", split="?")
     records = list(latest_records(load_records(records_path)).values()) if records_path.exists() else []

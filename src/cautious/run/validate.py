@@ -147,3 +147,6 @@ def check_local_model(spec: str, key: str) -> None:
     local = spec.startswith((".", "/", "~")) or spec.count("/") > 1 or spec.lower().endswith(".gguf")
     if local and not Path(spec).expanduser().exists():
         raise UserError(f"run config: {key}: {spec}: model not found")
+    from cautious.models.folder import check_model_folder
+
+    check_model_folder(spec, where=f"run config: {key}: ")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
+from cautious import yamlfile
 from cautious.errors import UserError, unknown_name
 from cautious.jsonl import describe_validation_error
 from cautious.paths import read_text
@@ -24,19 +24,19 @@ BUILTIN_PATH = Path(__file__).with_name("builtin.yaml")
 
 def load_strategy_file(path: str | Path, source: str | None = None) -> list[Strategy]:
     """Parse a YAML list of strategies; any problem names the file, entry and field."""
-    path = Path(path)
+    return [s for s, _ in _load_with_lines(Path(path), source)]
+
+
+def _load_with_lines(path: Path, source: str | None = None) -> list[tuple[Strategy, int]]:
+    """Each strategy of the file with the line its entry starts on (0 when unknown)."""
     text = read_text(path, "strategies file")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise UserError(f"{path}{where}: malformed YAML ({getattr(exc, 'problem', exc)})") from None
+    data = yamlfile.parse(text, path)
+    lines = yamlfile.item_lines(text, "strategies")
     if isinstance(data, dict) and "strategies" in data:
         data = data["strategies"]
     if not isinstance(data, list) or not data:
         raise UserError(f"{path}: expected a non-empty YAML list of strategies (or a `strategies:` key holding one)")
-    out: list[Strategy] = []
+    out: list[tuple[Strategy, int]] = []
     for i, entry in enumerate(data):
         if not isinstance(entry, dict):
             raise UserError(f"{path}: entry {i}: expected a mapping with name, description, teacher_instruction, sections")
@@ -52,15 +52,24 @@ def load_strategy_file(path: str | Path, source: str | None = None) -> list[Stra
             raise UserError(f"{label}: sections: unknown section {bad[0]!r}; known: {', '.join(SECTIONS)}")
         if "answer" not in strategy.sections:
             raise UserError(f"{label}: sections: must end with `answer` so the final answer can be checked")
-        out.append(strategy)
+        out.append((strategy, lines[i] if i < len(lines) else 0))
     return out
 
 
 def load_catalog(extra_files: list[str | Path] | None = None) -> dict[str, Strategy]:
-    """Built-ins, then user files in order; a user strategy may replace a built-in by name."""
+    """Built-ins, then user files in order. A user strategy may replace a built-in by name (on
+    purpose: that is how a built-in's instruction is changed), but two user definitions of one
+    name are refused with both places: silently keeping the last one taught with a strategy the
+    user may not have meant."""
     catalog = {s.name: s for s in load_strategy_file(BUILTIN_PATH, source="builtin")}
-    for path in extra_files or []:
-        for s in load_strategy_file(path):
+    defined: dict[str, str] = {}
+    for path in dict.fromkeys(Path(p).resolve() for p in extra_files or []):  # one file named twice is read once
+        for s, line in _load_with_lines(Path(path)):
+            here = f"{path}:{line}" if line else str(path)
+            if s.name in defined:
+                raise UserError(f"{here}: strategy {s.name!r} is defined twice, here and at {defined[s.name]}; "
+                                "rename or remove one of them")
+            defined[s.name] = here
             catalog[s.name] = s
     return catalog
 
