@@ -11,6 +11,7 @@ interval).
 
     python bench/copy_shift.py                 # ~4 minutes on 2 cores
     python bench/copy_shift.py --steps 300     # shorter
+    python bench/copy_shift.py --smoke --out /tmp/c.json   # seconds: does it still run? (tests/test_bench_smoke.py)
 
 Writes bench/results/copy_shift.json.
 """
@@ -30,6 +31,7 @@ from cautious.stats import wilson
 from cautious.train.lab_llama import LabLlamaConfig, LabLlamaForCausalLM
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
+HELD_OUT = {"n": 200}  # held-out lists per measurement (--smoke: a few)
 ALPHABET, SEP, END = 50, 50, 51
 
 
@@ -51,6 +53,7 @@ def build(token_shift: int) -> LabLlamaForCausalLM:
 
 @torch.no_grad()
 def copy_accuracy(model, n: int = 200) -> float:
+    n = HELD_OUT["n"]
     model.eval()
     rng, right = random.Random(12345), 0
     for _ in range(n):
@@ -81,7 +84,7 @@ def train(token_shift: int, steps: int, every: int, batch: int) -> dict:
         opt.zero_grad()
         if step % every == 0:
             acc = copy_accuracy(model)
-            lo, hi = wilson(round(acc * 200), 200)
+            lo, hi = wilson(round(acc * HELD_OUT["n"]), HELD_OUT["n"])
             curve.append({"step": step, "loss": round(loss.item(), 4), "copy_accuracy": acc, "interval": [lo, hi]})
             print(f"  token_shift {token_shift}  step {step:4d}  loss {loss.item():.3f}  copy {100 * acc:5.1f}% "
                   f"[{100 * lo:.1f}, {100 * hi:.1f}]  {time.time() - t0:.0f}s", flush=True)  # fmt: skip
@@ -94,7 +97,11 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=100)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=RESULTS / "copy_shift.json")
+    ap.add_argument("--smoke", action="store_true", help="the cheapest path (2 steps, 4 held-out lists): checks the script still runs")
     a = ap.parse_args()
+    if a.smoke:
+        a.steps, a.every, a.batch, a.threads, HELD_OUT["n"] = 2, 2, 4, 1, 4
     torch.set_num_threads(a.threads)
     runs = [train(shift, a.steps, a.every, a.batch) for shift in (1, 4)]
     print("\nheld-out copy accuracy % by step")
@@ -103,9 +110,9 @@ def main() -> None:
         print(f"{plain['step']:>6}  {100 * plain['copy_accuracy']:>16.1f}  {100 * shifted['copy_accuracy']:>19.1f}")
     result = {"benchmark": "copy_shift", "steps": a.steps, "batch": a.batch, "threads": a.threads,
               "machine": platform.processor() or platform.machine(), "runs": runs}  # fmt: skip
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "copy_shift.json").write_text(json.dumps(result, indent=2))
-    print(f"\nwrote {RESULTS / 'copy_shift.json'}")
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(result, indent=2))
+    print(f"\nwrote {a.out}")
 
 
 if __name__ == "__main__":

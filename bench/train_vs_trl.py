@@ -18,7 +18,8 @@ micro-batch 1 (same sequences per step through accumulation) — its fastest set
 
     python bench/train_vs_trl.py                   # ~10-15 minutes on 2 cores
     python bench/train_vs_trl.py --threads 1       # steadier when other jobs share the machine
-    python bench/train_vs_trl.py --steps 10 --repeats 1 --examples 100   # smoke run
+    python bench/train_vs_trl.py --steps 10 --repeats 1 --examples 100   # shorter
+    python bench/train_vs_trl.py --smoke --out /tmp/t.json   # seconds, no TRL: does it still run? (tests/test_bench_smoke.py)
 
 Needs the `bench` extra (trl). Timings on a shared 2-core machine are noisy: runs alternate
 between trainers and the best of `--repeats` is reported; loss curves are deterministic.
@@ -208,11 +209,18 @@ def main() -> None:
     ap.add_argument("--no-trl-micro1", action="store_true", help="skip TRL at micro-batch 1")
     ap.add_argument("--extra-seeds", type=int, default=2, help="also train ours with N other data-order seeds (loss spread)")
     ap.add_argument("--out", type=Path, default=RESULTS / "train_vs_trl.json")
+    ap.add_argument("--smoke", action="store_true", help="the cheapest path: a tiny model, 2 steps, no TRL (checks the script still runs)")
     a = ap.parse_args()
+    if a.smoke:  # ours only, at toy size, in a throwaway folder: what tests/test_bench_smoke.py runs
+        global WORK
+        WORK = a.out.parent / "train_vs_trl-work"
+        a.examples, a.steps, a.batch_size, a.micro_batch_size, a.max_len = 4, 2, 2, 2, 384
+        a.shape, a.repeats, a.extra_seeds, a.no_trl_micro1, a.threads = "32,1,2,64", 1, 0, True, 1
 
     import torch
-    import trl
     import transformers
+
+    trl = None if a.smoke else __import__("trl")
 
     from cautious.train.config import TrainConfig
     from cautious.train.student import count_params
@@ -234,13 +242,15 @@ def main() -> None:
 
     params = count_params(AutoModelForCausalLM.from_pretrained(init))
     runs = {"cautious": [], "trl": [], "trl_micro1": []}
-    rates = [matmul_rate()]
+    rate = (lambda: matmul_rate(64, 0.05)) if a.smoke else matmul_rate
+    rates = [rate()]
     for r in range(a.repeats):  # alternate, so load from other processes hits both alike
         runs["cautious"].append(run_ours(cfg, str(r)))
-        runs["trl"].append(run_trl(cfg, data, a.micro_batch_size, str(r)))
+        if not a.smoke:
+            runs["trl"].append(run_trl(cfg, data, a.micro_batch_size, str(r)))
         if not a.no_trl_micro1:
             runs["trl_micro1"].append(run_trl(cfg, data, 1, f"m1-{r}"))
-        rates.append(matmul_rate())
+        rates.append(rate())
     spread = [run_ours(cfg.model_copy(update={"seed": cfg.seed + k}), f"seed{k}") for k in range(1, a.extra_seeds + 1)]
     peak = max(rates)
     summary = {}
@@ -285,7 +295,7 @@ def main() -> None:
         "benchmark": "train_vs_trl", "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "threads": torch.get_num_threads(),
                     "fp32_matmul_flops": peak, "matmul_rates": rates, "note": "shared machine: other jobs ran alongside; best of repeats"},
-        "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "trl": trl.__version__},
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "trl": getattr(trl, "__version__", None)},
         "setup": {"params": params, "examples_per_family": a.examples, "steps": a.steps, "batch_size": a.batch_size,
                   "micro_batch_size": a.micro_batch_size, "max_len": a.max_len, "lr": a.lr, "data": str(data)},
         "results": summary,

@@ -62,6 +62,7 @@ class FakeOpenAIServer:
     retry_after: str = "1"
     hang: float = 3.0
     lifetime: float = 300.0
+    bind_port: int = 0  # 0: any free port (`port` says which)
     requests: list[dict] = field(default_factory=list)
     script: list[str] = field(default_factory=list)  # faults for the next requests, in order
     always: dict[str, str] = field(default_factory=dict)  # text in the last message -> its fault, every time
@@ -91,7 +92,7 @@ class FakeOpenAIServer:
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)
         self._sem = asyncio.Semaphore(self.max_concurrency)
-        server = self.loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=4096))
+        server = self.loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", self.bind_port, backlog=4096))
         self.port = server.sockets[0].getsockname()[1]
         self._stopper = self.loop.call_later(self.lifetime, self.loop.stop)
         ready.set()
@@ -293,11 +294,12 @@ def main() -> None:
     p.add_argument("--lifetime", type=float, default=600.0)
     p.add_argument("--model", action="append", default=None)
     p.add_argument("--reply", choices=("lab", "fixed"), default="lab")
+    p.add_argument("--port", type=int, default=0, help="port to bind on 127.0.0.1 (default: any free one)")
     args = p.parse_args()
     reply = (lambda m, b: "The sum is 4.\nFinal answer: 4") if args.reply == "fixed" else None
     srv = FakeOpenAIServer(
         latency=args.latency, max_concurrency=args.max_concurrency, lifetime=args.lifetime,
-        models=tuple(args.model or ["lab-teacher"]), reply=reply,
+        models=tuple(args.model or ["lab-teacher"]), reply=reply, bind_port=args.port,
     ).start()
     print(f"PORT {srv.port}", flush=True)
     srv._thread.join()

@@ -1,0 +1,78 @@
+"""Every benchmark script under bench/ still runs: each one's cheapest path (tiny data, no
+peers), in this process, so an API change that breaks a bench fails `make test` instead of
+being found by hand months later (eval_vs_lm_eval ran on a removed bypass and crashed).
+
+A new script must be added to CHEAPEST below: the test that lists bench/ fails until it is.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "benchmarks"
+
+#: script -> its cheapest arguments ({tmp}: this test's folder). Most take --smoke; the data
+#: checks run on the suite's benchmark fixtures; real_student runs a toy lab config instead
+#: of SmolLM2 (its CI-sized SmolLM2 run is tests/test_real_student.py).
+CHEAPEST = {
+    "copy_shift.py": ["--smoke"],
+    "eval_vs_lm_eval.py": ["--smoke"],
+    "generate_throughput.py": ["--smoke"],
+    "real_server.py": ["--smoke"],
+    "train_vs_trl.py": ["--smoke"],
+    "lab_ablation.py": ["--smoke", "--work", "{tmp}/work"],
+    "real_student.py": ["--config", "{tmp}/tiny.yaml", "--work", "{tmp}/work"],
+    "gold_check.py": ["--data-dir", str(FIXTURES), "--tasks", "gsm8k,bbh"],
+    "bbh_vs_lm_eval.py": ["--data-dir", str(FIXTURES / "bbh")],
+}
+
+TINY_RUN = """\
+preset: smoke
+tasks: [comparison]
+candidates: [direct-answer, step-by-step]
+task_candidates: {}
+probe_examples: 4
+select_examples: 2
+train_examples: 4
+test_examples: 2
+probe_steps: 2
+steps: 1
+curve_points: 0
+knowledge: false
+knowledge_mix: 0
+students: [{name: cautious, strategy: selected, erase: true}]
+max_new_tokens: 16
+train: {lab_tiny: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, vocab_size: 300},
+        max_len: 256, batch_size: 2, micro_batch_size: 2, threads: 1}
+"""
+
+
+def test_every_bench_script_has_a_cheapest_path_here():
+    assert sorted(p.name for p in (ROOT / "bench").glob("*.py")) == sorted(CHEAPEST)
+
+
+@pytest.mark.parametrize("script", sorted(CHEAPEST))
+def test_the_bench_script_runs_its_cheapest_path(script, tmp_path, monkeypatch, capsys):
+    import torch
+
+    (tmp_path / "tiny.yaml").write_text(TINY_RUN)
+    out = tmp_path / "result.json"
+    args = [a.replace("{tmp}", str(tmp_path)) for a in CHEAPEST[script]] + ["--out", str(out)]
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "bench" / script), *args])
+    monkeypatch.setenv("CAUTIOUS_PROGRESS_EVERY", "3600")
+    threads = torch.get_num_threads()
+    try:
+        runpy.run_path(str(ROOT / "bench" / script), run_name="__main__")
+    except SystemExit as exc:  # scripts end with sys.exit(main()); a skip is a failure here
+        assert exc.code in (0, None), (script, exc.code, capsys.readouterr())
+    finally:
+        torch.set_num_threads(threads)
+    printed = capsys.readouterr().out
+    assert "SKIP" not in printed and "skipped" not in printed, printed
+    assert json.loads(out.read_text()), f"{script} wrote no result"
