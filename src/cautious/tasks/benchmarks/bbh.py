@@ -72,7 +72,7 @@ def parse_options(text: str) -> list[str] | None:
 class BBH(BenchmarkTask):
     name = "bbh"
     description = "BIG-Bench Hard: 27 hard BIG-bench subtasks, zero-shot"
-    answer_type = "text"  # varies by subtask; each example carries its own
+    answer_type = "text"  # varies by row; each example carries its own
     needs = ("download",)
     hf_id = "lukaemon/bbh"
     configs = SUBTASKS
