@@ -39,10 +39,10 @@ def one_writer(cfg):
 
     from cautious.locks import exclusive
     from cautious.models.folder import check_model_folder
-    from cautious.paths import check_output_dir
+    from cautious.paths import check_output_dir, same_file
     from cautious.train.config import LAB_TINY
 
-    if cfg.model != LAB_TINY:
+    if cfg.model != LAB_TINY and not same_file(cfg.model, cfg.output_dir):  # (training into its own model: train() says so)
         check_model_folder(cfg.model)  # an empty or half-copied folder: which part is missing, not a tokenizer error
     check_output_dir(cfg.output_dir, "--output-dir")  # a file there is one line, not a failed lock
     return exclusive(cfg.output_dir, "train") if os.environ.get("RANK", "0") == "0" else nullcontext()
