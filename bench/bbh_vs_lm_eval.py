@@ -23,6 +23,8 @@ text two options share has none: it counts for agreement only).
 
 Run:     python bench/bbh_vs_lm_eval.py                      (BBH files in $CAUTIOUS_DATA_DIR/bbh)
          python bench/bbh_vs_lm_eval.py --data-dir tests/fixtures/benchmarks --out /tmp/x.json
+         python bench/bbh_vs_lm_eval.py --smoke --data-dir tests/fixtures/benchmarks --out /tmp/x.json
+                 (our side only, no lm-eval: does the script still run? tests/test_bench_smoke.py)
 Needs:   pip install lm-eval -c constraints.txt   (or: pip install -e '.[bench]'); skips with a
          message (exit 0) without it. About 1 minute for the 6,511 examples.
 Results: bench/results/bbh_vs_lm_eval.json.
@@ -151,6 +153,26 @@ def compare(examples: list) -> dict:
     return {"lm_eval_task_versions": versions, "subtasks": dict(table), "disagreements": {k: v for k, v in disagreements.items() if v}}
 
 
+def ours_only(examples: list) -> dict:
+    """The cheapest path (--smoke): our verdicts on the same synthetic outputs against their
+    known truth, without lm-eval, so the suite notices when our side of the bench breaks."""
+    from cautious.evaluate.metrics import EvalOutput, ScoringContext, get_metric
+
+    metric = get_metric("exact_match")
+    counts = {"outputs": 0, "truth_known": 0, "ours_strict_true": 0, "ours_flexible_true": 0}
+    for ex in examples:
+        outs = synthetic_outputs(ex)
+        strict = metric.score([ex] * len(outs), [EvalOutput(f"Final answer: {o}") for _, o, _ in outs], ScoringContext())
+        flexible = metric.score([ex] * len(outs), [EvalOutput(o) for _, o, _ in outs], ScoringContext())
+        for k, (_, _, truth) in enumerate(outs):
+            counts["outputs"] += 1
+            if truth is not None:
+                counts["truth_known"] += 1
+                counts["ours_strict_true"] += strict[k].strict.correct == truth
+                counts["ours_flexible_true"] += flexible[k].flexible.correct == truth
+    return counts
+
+
 def totals(table: dict, group: str) -> dict:
     rows = [g[group] for g in table.values() if group in g]
     return {k: sum(r[k] for r in rows) for k in rows[0]} if rows else {}
@@ -176,12 +198,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=None, help="holds bbh/ (default: $CAUTIOUS_DATA_DIR)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--smoke", action="store_true", help="the cheapest path: our side only, no lm-eval (checks the script still runs)")
     args = ap.parse_args()
-    try:
-        import lm_eval  # noqa: F401
-    except ImportError:
-        print("SKIP: lm-evaluation-harness is not installed: pip install lm-eval -c constraints.txt")
-        sys.exit(0)
+    if not args.smoke:
+        try:
+            import lm_eval  # noqa: F401
+        except ImportError:
+            print("SKIP: lm-evaluation-harness is not installed: pip install lm-eval -c constraints.txt")
+            sys.exit(0)
     data_dir = args.data_dir or (Path(os.environ["CAUTIOUS_DATA_DIR"]) if os.environ.get("CAUTIOUS_DATA_DIR") else None)
     if data_dir is None or not (data_dir / "bbh").is_dir():
         sys.exit(f"error: no BBH files: expected {data_dir or '$CAUTIOUS_DATA_DIR'}/bbh/ (the BBH repo's bbh/<subtask>.json)")
@@ -192,6 +216,13 @@ def main() -> None:
         examples = BBH(path=data_dir / "bbh").examples("test")
     except UserError as exc:
         sys.exit(f"error: {exc}")
+    if args.smoke:
+        counts = ours_only(examples)
+        print(f"smoke: {len(examples)} examples, {counts['outputs']} outputs; ours right on "
+              f"{counts['ours_strict_true']}/{counts['truth_known']} strict, {counts['ours_flexible_true']}/{counts['truth_known']} flexible")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"benchmark": "bbh_vs_lm_eval --smoke", "examples": len(examples), **counts}, indent=1) + "\n", encoding="utf-8")
+        return
     result = compare(examples)
     result["totals"] = {g: totals(result["subtasks"], g) for g in ("target", "option text")}
     print_table(result)

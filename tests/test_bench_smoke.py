@@ -29,7 +29,7 @@ CHEAPEST = {
     "lab_ablation.py": ["--smoke", "--work", "{tmp}/work"],
     "real_student.py": ["--config", "{tmp}/tiny.yaml", "--work", "{tmp}/work"],
     "gold_check.py": ["--data-dir", str(FIXTURES), "--tasks", "gsm8k,bbh"],
-    "bbh_vs_lm_eval.py": ["--data-dir", str(FIXTURES / "bbh")],
+    "bbh_vs_lm_eval.py": ["--smoke", "--data-dir", str(FIXTURES / "bbh")],
 }
 
 TINY_RUN = """\
