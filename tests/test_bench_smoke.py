@@ -19,7 +19,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "benchmarks"
 
 #: script -> its cheapest arguments ({tmp}: this test's folder). Most take --smoke; the data
 #: checks run on the suite's benchmark fixtures; real_student runs a toy lab config instead
-#: of SmolLM2 (its CI-sized SmolLM2 run is tests/test_real_student.py).
+#: of SmolLM2, with the toy probe standing in for the zero-shot one and a one-point learning curve (its CI-sized SmolLM2 run is tests/test_real_student.py).
 CHEAPEST = {
     "copy_shift.py": ["--smoke"],
     "eval_vs_lm_eval.py": ["--smoke"],
@@ -27,7 +27,8 @@ CHEAPEST = {
     "real_server.py": ["--smoke"],
     "train_vs_trl.py": ["--smoke"],
     "lab_ablation.py": ["--smoke", "--work", "{tmp}/work"],
-    "real_student.py": ["--config", "{tmp}/tiny.yaml", "--work", "{tmp}/work"],
+    "real_student.py": ["--config", "{tmp}/tiny.yaml", "--work", "{tmp}/work", "--zero-shot-probe", "hf:{run}/probe-train/model",
+                        "--zero-shot-examples", "2", "--curve", "2"],
     "gold_check.py": ["--data-dir", str(FIXTURES), "--tasks", "gsm8k,bbh"],
     "bbh_vs_lm_eval.py": ["--smoke", "--data-dir", str(FIXTURES / "bbh")],
 }
