@@ -25,6 +25,25 @@ def cautious_cmd(*args) -> list[str]:
     return [sys.executable, "-m", "cautious", *[str(a) for a in args]]
 
 
+#: `python -m cautious` with Ctrl-C turned back on first (see `interruptible_cmd`).
+_INTERRUPTIBLE = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('cautious', run_name='__main__', alter_sys=True)"
+)
+
+
+def interruptible_cmd(*args) -> list[str]:
+    """`cautious ...` as a foreground job in a terminal gets it: SIGINT raises KeyboardInterrupt.
+
+    A child inherits an *ignored* SIGINT, and Python keeps it ignored. A shell that runs a
+    job in the background without job control (`make test &` in a script, CI runners, nohup
+    wrappers) ignores SIGINT in it, so under such a suite the Ctrl-C test's SIGINT was simply
+    dropped: the client went on waiting on its held requests and exited 0 once they were
+    released. That is the right behaviour for cautious (a job started immune to Ctrl-C stays
+    so), so the test, not cautious, restores the handler a user's terminal would give it."""
+    return [sys.executable, "-c", _INTERRUPTIBLE, *[str(a) for a in args]]
+
+
 def run_cli(*args, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """A real `python -m cautious` process (for kills, and to see exactly what a user sees)."""
     return subprocess.run(cautious_cmd(*args), capture_output=True, text=True, env=env or cli_env(), cwd=ROOT, timeout=timeout)
