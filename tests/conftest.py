@@ -39,6 +39,16 @@ def cautious_cache_dir(tmp_path_factory):
 
 
 @pytest.fixture
+def tiny_run(tmp_path):
+    """A copy of tests/fixtures/tiny_run.yaml (the smallest whole `cautious run`) in this
+    test's folder, as `tiny.yaml`: one definition, so the tests that run it cannot drift."""
+    import shutil
+    from pathlib import Path
+
+    return Path(shutil.copy(Path(__file__).parent / "fixtures" / "tiny_run.yaml", tmp_path / "tiny.yaml"))
+
+
+@pytest.fixture
 def cli():
     """Invoke `cautious ...` in-process; returns (exit code, stdout, stderr)."""
     from cautious.cli import app

@@ -17,7 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "benchmarks"
 
-#: script -> its cheapest arguments ({tmp}: this test's folder). Most take --smoke; the data
+#: script -> its cheapest arguments ({tmp}: this test's folder; its tiny.yaml is the `tiny_run`
+#: fixture, tests/fixtures/tiny_run.yaml). Most take --smoke; the data
 #: checks run on the suite's benchmark fixtures; real_student runs a toy lab config instead
 #: of SmolLM2, with the toy probe standing in for the zero-shot one and a one-point learning curve (its CI-sized SmolLM2 run is tests/test_real_student.py).
 CHEAPEST = {
@@ -33,36 +34,15 @@ CHEAPEST = {
     "bbh_vs_lm_eval.py": ["--smoke", "--data-dir", str(FIXTURES / "bbh")],
 }
 
-TINY_RUN = """\
-preset: smoke
-tasks: [comparison]
-candidates: [direct-answer, step-by-step]
-task_candidates: {}
-probe_examples: 4
-select_examples: 2
-train_examples: 4
-test_examples: 2
-probe_steps: 2
-steps: 1
-curve_points: 0
-knowledge: false
-knowledge_mix: 0
-students: [{name: cautious, strategy: selected, erase: true}]
-max_new_tokens: 16
-train: {lab_tiny: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, vocab_size: 300},
-        max_len: 256, batch_size: 2, micro_batch_size: 2, threads: 1}
-"""
-
 
 def test_every_bench_script_has_a_cheapest_path_here():
     assert sorted(p.name for p in (ROOT / "bench").glob("*.py")) == sorted(CHEAPEST)
 
 
 @pytest.mark.parametrize("script", sorted(CHEAPEST))
-def test_the_bench_script_runs_its_cheapest_path(script, tmp_path, monkeypatch, capsys):
+def test_the_bench_script_runs_its_cheapest_path(script, tmp_path, monkeypatch, capsys, tiny_run):
     import torch
 
-    (tmp_path / "tiny.yaml").write_text(TINY_RUN)
     out = tmp_path / "result.json"
     args = [a.replace("{tmp}", str(tmp_path)) for a in CHEAPEST[script]] + ["--out", str(out)]
     monkeypatch.setattr(sys, "argv", [str(ROOT / "bench" / script), *args])

@@ -13,27 +13,6 @@ from rich.console import Console
 from cautious import progress
 from tests._train_helpers import addition_chats, write_jsonl
 
-#: A `cautious run` at its smallest: every kind of stage, a few seconds.
-TINY_RUN = """\
-preset: smoke
-tasks: [comparison]
-candidates: [direct-answer, step-by-step]
-task_candidates: {}
-probe_examples: 4
-select_examples: 2
-train_examples: 4
-test_examples: 2
-probe_steps: 3
-steps: 2
-curve_points: 0
-knowledge: false
-knowledge_mix: 0
-students: [{name: cautious, strategy: selected, erase: true}]
-max_new_tokens: 24
-train: {lab_tiny: {hidden_size: 32, num_layers: 1, num_heads: 2, intermediate_size: 64, vocab_size: 300},
-        max_len: 256, batch_size: 2, micro_batch_size: 2, threads: 1}
-"""
-
 
 @pytest.fixture
 def every_line(monkeypatch):
@@ -78,16 +57,14 @@ def test_train_alone_shows_step_total_loss_tokens_per_second_and_eta(cli, tmp_pa
     assert code == 0 and not re.search(r"\d+/3 ", err), err
 
 
-def test_a_run_shows_each_long_stage_with_the_runs_eta(cli, tmp_path, every_line):
-    config = tmp_path / "tiny.yaml"
-    config.write_text(TINY_RUN)
-    code, stdout, err = cli("run", "--config", config, "--out", tmp_path / "r")
+def test_a_run_shows_each_long_stage_with_the_runs_eta(cli, tmp_path, every_line, tiny_run):
+    code, stdout, err = cli("run", "--config", tiny_run, "--out", tmp_path / "r")
     assert code == 0, err
     shown = {line.split(":")[0] for line in err.splitlines() if re.match(r"[\w-]+ › [\w -]+: \d+/\d+ ", line)}
     assert {"probe-data › teacher answers", "probe-train › strategies", "select › probe answers",
             "generate-cautious › teacher answers", "train-cautious › strategies", "eval-cautious › answers"} <= shown, err
     assert all("run ETA" in line for line in err.splitlines() if " › " in line)
-    code, stdout, err = cli("run", "--config", config, "--out", tmp_path / "r2", "--no-progress")
+    code, stdout, err = cli("run", "--config", tiny_run, "--out", tmp_path / "r2", "--no-progress")
     assert code == 0 and " › " not in err and "▶ probe-train" in stdout
 
 
