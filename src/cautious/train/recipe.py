@@ -33,7 +33,7 @@ from cautious.train.checkpoint import (
     check_output, clear_output, export_hf, latest_checkpoint, refuse_inputs_in_output, save_checkpoint, truncate_metrics,
 )
 from cautious.train.config import LAB_TINY, TrainConfig, dump_config
-from cautious.train.data import DataStats, Sample, collate, fingerprint, fitting_texts, load_stage_raws, tokenize
+from cautious.train.data import IGNORE, DataStats, Sample, collate, fingerprint, fitting_texts, load_stage_raws, tokenize
 from cautious.train.plan import plan_stage, rank_micro_batches
 from cautious.train.student import count_params, fit_tokenizer, load_student, wrap_lora, wrap_tokenizer
 
@@ -115,6 +115,30 @@ def to_device(batch: dict, device) -> dict:
     return out
 
 
+def projects_only_kept(model, device) -> bool:
+    """Whether `model(..., logits_to_keep=<bool mask>)` returns logits for the masked positions only.
+
+    Why: only assistant tokens carry a loss, yet a plain forward projects every position onto
+    the vocabulary. For SmolLM2-135M (49k vocabulary) the LM head is a fifth of the forward
+    matmuls, and the (positions × vocabulary) fp32 logits and their softmax are the largest
+    tensors of the step; prompts (system message, question) are about half the tokens of lab
+    chats, so projecting only trained positions saves that half of the head's work and memory.
+    transformers ≥ 5 slices the hidden states with a boolean (batch, length) mask before the
+    head; older versions (or models without `logits_to_keep`) fail this probe and keep the
+    full projection, so the loss is the same either way.
+    """
+    import torch
+
+    ids = torch.zeros((1, 2), dtype=torch.long, device=device)
+    keep = torch.tensor([[False, True]], device=device)
+    try:
+        with torch.no_grad():
+            logits = model(input_ids=ids, logits_to_keep=keep, use_cache=False).logits
+    except Exception:  # noqa: BLE001 - any refusal means: project every position, as before
+        return False
+    return logits.ndim == 2 and logits.shape[0] == 1
+
+
 def plan_key(cfg: TrainConfig) -> str:
     """A hash of every setting that shapes the data order, so a resume cannot silently diverge."""
     import hashlib
@@ -186,6 +210,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, st
     model.train()
     attn = use_varlen_attention(accelerator.unwrap_model(model)) if cfg.varlen_attention else None
     attn = attn or getattr(accelerator.unwrap_model(model).config, "_attn_implementation", None)
+    head_on_trained_only = projects_only_kept(accelerator.unwrap_model(model), accelerator.device)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     dummy = Sample([pad_id], [False], "(idle)")
 
@@ -236,9 +261,14 @@ def train(cfg: TrainConfig, *, resume: bool = False, overwrite: bool = False, st
                 batch = collate([[samples[si][i] for i in row] for row in rows] or [[dummy]], pad_id, attn)
                 sync = m == len(micro) - 1
                 with (nullcontext() if sync else accelerator.no_sync(model)), accelerator.autocast():
-                    logits = model(**to_device(batch, accelerator.device), use_cache=False).logits
+                    inputs = to_device(batch, accelerator.device)
                     targets = batch["targets"].to(accelerator.device)
-                    ce = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=-100, reduction="sum")
+                    if head_on_trained_only:  # logits only where a loss is taken (see projects_only_kept)
+                        inputs["logits_to_keep"] = targets != IGNORE
+                        targets = targets[inputs["logits_to_keep"]]
+                    logits = model(**inputs, use_cache=False).logits
+                    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), ignore_index=IGNORE,
+                                         reduction="sum")  # fmt: skip
                 accelerator.backward(ce * world / max(1, step.targets))
                 loss_sum += ce.detach()
             grad_norm = accelerator.clip_grad_norm_(model.parameters(), cfg.max_grad_norm) if cfg.max_grad_norm else None
