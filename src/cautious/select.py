@@ -181,7 +181,7 @@ def _cell_doc(c: Cell) -> dict:
 
 
 def write_selection(out_dir: str | Path, cells: list[Cell], chosen: dict[str, str], probe: str, split: str,
-                    score: Score = "strict") -> Path:
+                    score: Score = "strict", intervals: bool = True) -> Path:
     """Write `strategy_map.yaml` (readable by `generate --strategy`) and `scores.json`; both
     carry strict and flexible accuracy, parse rates, and which score decided (`decided_by`)."""
     out = Path(out_dir)
@@ -195,7 +195,8 @@ def write_selection(out_dir: str | Path, cells: list[Cell], chosen: dict[str, st
     }
     map_path = out / "strategy_map.yaml"
     with atomic_writer(map_path) as fh:
-        fh.write(f"# Written by `cautious select`: argmax {score} accuracy per task; ties (paired 95% interval) to fewer tokens.\n")
+        tie = "ties (paired 95% interval) to fewer tokens" if intervals else "exact ties to fewer tokens"
+        fh.write(f"# Written by `cautious select`: argmax {score} accuracy per task; {tie}.\n")
         yaml.safe_dump(doc, fh, sort_keys=False)
     with atomic_writer(out / "scores.json") as fh:
         rows = [asdict(c) | {"accuracy": c.accuracy, "interval": list(c.interval), "accuracy_flexible": c.accuracy_flexible,
@@ -243,7 +244,7 @@ def select_strategies(
     """Measure the probe on every task × candidate, choose per task, write the strategy map."""
     cells = measure(probe, examples, candidates, SamplingParams(max_tokens=cfg.max_tokens), cfg.batch_size, on_progress)
     chosen = choose(cells, cfg.tie_tolerance, cfg.intervals, cfg.score)
-    return SelectResult(cells, chosen, write_selection(cfg.out, cells, chosen, probe.name, cfg.split, cfg.score))
+    return SelectResult(cells, chosen, write_selection(cfg.out, cells, chosen, probe.name, cfg.split, cfg.score, cfg.intervals))
 
 
 class SelectJob(SelectConfig):

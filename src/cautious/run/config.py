@@ -76,6 +76,10 @@ class RunConfig(_Strict):
     #: `Final answer:` line a trained probe writes; `flexible` finds the answer in prose, as a
     #: pretrained model prompted zero-shot writes it (strictly it scores ~0% everywhere).
     select_score: Literal["strict", "flexible"] = "strict"
+    #: Whether a gap whose paired 95% interval includes 0 also counts as a tie (then fewer
+    #: tokens wins). `false`: the most accurate strategy on dev wins unless tied exactly, the
+    #: paper's rule — for a claim about accuracy measured on a small, noisy probe.
+    select_intervals: bool = True
     probe_steps: int | None = Field(None, gt=0, description="optimizer steps of the probe's strategy stage (None: `steps`)")
     #: The probe's learning curve: its dev accuracy per task × strategy at this many evenly
     #: spaced points of its training (the last is the selection itself), on the first

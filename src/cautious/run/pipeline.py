@@ -188,7 +188,7 @@ class Pipeline:
         examples = {t.name: [e for e in dev if e.task == t.name][:n] for t in self.tasks}
         candidates = {t.name: [self.instructed[c] for c in self.cfg.candidates_for(t.name)] for t in self.tasks}
         cfg = SelectConfig(out=d, max_tokens=self.cfg.max_new_tokens, batch_size=self.cfg.eval_batch_size,
-                           tie_tolerance=self.cfg.tie_tolerance, score=self.cfg.select_score)
+                           tie_tolerance=self.cfg.tie_tolerance, score=self.cfg.select_score, intervals=self.cfg.select_intervals)
         probe = load_model(probe_spec)
         total = sum(len(examples[t]) * len(cs) for t, cs in candidates.items())
         try:
@@ -265,8 +265,9 @@ class Pipeline:
             probe_spec, probe_inputs = f"hf:{pt / 'model'}", [pt / "stage.json"]
         else:
             probe_spec, probe_inputs = cfg.probe, []
+        # select_intervals joins the fingerprint only when changed, so existing run folders keep theirs
         t.run("select", self._settings("candidates", "task_candidates", "select_examples", "tie_tolerance", "max_new_tokens", "instructions",
-                                       "select_score") | {"probe": probe_spec},
+                                       "select_score") | {"probe": probe_spec} | ({} if cfg.select_intervals else {"select_intervals": False}),
               [data / "dev.jsonl", *probe_inputs], lambda d: self.stage_select(d, probe_spec))
         if cfg.probe is None and cfg.curve_points:
             t.run("probe-curve", self._settings("candidates", "task_candidates", "curve_examples", "max_new_tokens", "instructions"),
