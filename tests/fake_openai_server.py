@@ -168,6 +168,11 @@ class FakeOpenAIServer:
                     break
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError, ValueError):
             pass
+        except asyncio.CancelledError:
+            # The server stopping under a request it still holds. Python 3.11's stream callback
+            # calls exception() on a cancelled handler and logs a CancelledError traceback per
+            # held request into the test's output; ending the handler quietly avoids that.
+            pass
         finally:
             try:
                 writer.close()
