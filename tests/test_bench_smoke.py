@@ -24,6 +24,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "benchmarks"
 CHEAPEST = {
     "copy_shift.py": ["--smoke"],
     "eval_vs_lm_eval.py": ["--smoke"],
+    "eval_vs_generate.py": ["--smoke"],
     "generate_throughput.py": ["--smoke"],
     "real_server.py": ["--smoke"],
     "train_vs_trl.py": ["--smoke"],
