@@ -43,8 +43,10 @@ def test_a_run_whose_answers_all_arrive_exits_0(tmp_path):
 
 
 #: How long the client may take to act on SIGINT: cancel its requests, close, print one line.
-#: It needs well under a second of CPU; this leaves room for a machine shared with CPU hogs.
-PROMPT_EXIT = 10.0
+#: Measured 0.4-0.6 s beside a CPU hog on 2 processes; one run whose processes got ~2% of the
+#: CPU (a raised-priority benchmark beside it) took over 10 s. Any bound tells the bug apart:
+#: an ignored SIGINT never exits while the server holds its requests.
+PROMPT_EXIT = 30.0
 
 
 def test_ctrl_c_is_one_line_on_what_was_kept_and_how_to_resume(tmp_path):
