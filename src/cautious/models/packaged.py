@@ -13,7 +13,9 @@ import importlib.metadata as metadata
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from cautious.errors import UserError
 
@@ -73,8 +75,9 @@ def dequantized_folder(gguf: Path) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+        with _gguf_parsed_once():
+            tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+            model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
         clear_gguf_fields(model)
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
@@ -86,6 +89,37 @@ def dequantized_folder(gguf: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return folder
+
+
+@contextmanager
+def _gguf_parsed_once():
+    """Within one dequantization, each GGUF file is parsed once and gguf's tensor-name map built once.
+
+    Why: transformers opens the file three times (tokenizer, config, weights), and gguf-py
+    parses every metadata field in Python (SmolLM2's 49k-token vocabulary: ~9 s a time on 2
+    cores); it also rebuilds the tensor-name map for every tensor (272 of them). That was over
+    half of a dequantization. Readers (a read-only memory map) and maps are never modified,
+    so sharing them changes nothing in the folder written. transformers imports both names
+    from `gguf` when it needs them, so swapping them on the module for this block is enough.
+    """
+    import functools
+
+    import gguf as gguf_py
+
+    make_reader, name_map = gguf_py.GGUFReader, gguf_py.get_tensor_name_map
+    readers: dict[tuple[str, str], Any] = {}
+
+    def reader(path, mode: str = "r"):
+        key = (str(Path(path).resolve()), mode)
+        if key not in readers:
+            readers[key] = make_reader(path, mode)
+        return readers[key]
+
+    gguf_py.GGUFReader, gguf_py.get_tensor_name_map = reader, functools.lru_cache(maxsize=None)(name_map)
+    try:
+        yield
+    finally:
+        gguf_py.GGUFReader, gguf_py.get_tensor_name_map = make_reader, name_map
 
 
 def clear_gguf_fields(model) -> None:
