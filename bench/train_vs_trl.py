@@ -313,7 +313,7 @@ def main() -> None:
 
     from cautious.train.config import LoraSettings, TrainConfig
     from cautious.train.data import DataStats, DatasetSpec, read_dataset, tokenize
-    from cautious.train.student import count_params, load_student
+    from cautious.train.student import count_params, load_student, wrap_lora
 
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -329,7 +329,7 @@ def main() -> None:
     else:
         cfg = base.model_copy(update={"model": SMOLLM2, "lora": LoraSettings(**LORA)})
     model, tokenizer = load_student(cfg)
-    params = count_params(model)
+    params = count_params(wrap_lora(model, cfg.lora) if cfg.lora else model)  # trainable: the adapters
     stats = DataStats()
     tokenize(read_dataset(DatasetSpec(path=data)), tokenizer, cfg.max_len, stats)
     want = {"tokens": stats.tokens, "trained_tokens": stats.trained_tokens, "samples": stats.samples}
