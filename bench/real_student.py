@@ -153,6 +153,20 @@ def learning_curve(cfg, work: Path, sizes: list[int], console) -> list[dict]:
     return points
 
 
+def size_list(text: str) -> list[int]:
+    """`--curve 250,500`: whole training sizes above 0; anything else is one argparse error line."""
+    parts = [x.strip() for x in text.split(",") if x.strip()]
+    if not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated whole numbers above 0, e.g. 250,500")
+    return [int(p) for p in parts]
+
+
+def count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number, 0 or more")
+    return int(text)
+
+
 def _row(title: str, header: list[str], rows: list[list[str]]) -> list[str]:
     return [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header), *["| " + " | ".join(r) + " |" for r in rows], ""]
 
@@ -197,9 +211,9 @@ def main() -> None:
     ap.add_argument("--config", type=Path, default=CONFIG)
     ap.add_argument("--work", type=Path, default=ROOT / "runs" / "bench-real-student", help="run folder (finished stages are reused)")
     ap.add_argument("--fresh", action="store_true", help="empty the run folder first instead of resuming")
-    ap.add_argument("--zero-shot-examples", type=int, default=None, help=f"dev questions per cell for the zero-shot matrix (default: {ZERO_SHOT_EXAMPLES}, at most select_examples; 0: skip)")
+    ap.add_argument("--zero-shot-examples", type=count, default=None, help=f"dev questions per cell for the zero-shot matrix (default: {ZERO_SHOT_EXAMPLES}, at most select_examples; 0: skip)")
     ap.add_argument("--zero-shot-probe", default=ZERO_SHOT_PROBE, help="the model prompted zero-shot beside the fine-tuned probe ({run} = the run folder)")
-    ap.add_argument("--curve", default="", help="comma-separated smaller training sizes to rerun the students at (a learning curve)")
+    ap.add_argument("--curve", type=size_list, default=[], help="comma-separated smaller training sizes to rerun the students at (a learning curve)")
     ap.add_argument("--out", type=Path, default=RESULTS / "real_student.json")
     ap.add_argument("--figure", type=Path, default=None, help=f"accuracy-per-task figure (default: {FIGURE.relative_to(ROOT)} with the default --out)")
     a = ap.parse_args()
@@ -213,9 +227,11 @@ def main() -> None:
 
     try:
         cfg = load_run_config(a.config)
-        sizes = [int(x) for x in a.curve.split(",") if x.strip()]
-    except (UserError, ValueError) as exc:
+    except UserError as exc:
         sys.exit(f"error: {exc}")
+    sizes = a.curve
+    if any(n >= cfg.train_examples for n in sizes):
+        sys.exit(f"error: --curve: every size must be below the config's train_examples ({cfg.train_examples}): the full size is the run itself")
     if a.fresh and a.work.exists():
         shutil.rmtree(a.work)
     console = Console(stderr=True)

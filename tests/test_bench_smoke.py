@@ -58,3 +58,19 @@ def test_the_bench_script_runs_its_cheapest_path(script, tmp_path, monkeypatch, 
     printed = capsys.readouterr().out
     assert "SKIP" not in printed and "skipped" not in printed, printed
     assert json.loads(out.read_text()), f"{script} wrote no result"
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--curve", "250,abc"], "--curve: '250,abc': expected comma-separated whole numbers above 0"),
+    (["--curve", "0"], "--curve: '0': expected comma-separated whole numbers above 0"),
+    (["--zero-shot-examples", "-1"], "--zero-shot-examples: '-1': expected a whole number, 0 or more"),
+    (["--curve", "999"], "error: --curve: every size must be below the config's train_examples"),
+])
+def test_real_student_refuses_bad_sizes_in_one_line_before_running(args, says, tmp_path, tiny_run):
+    import subprocess
+
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "real_student.py"), "--config", str(tiny_run),
+                           "--work", str(tmp_path / "work"), "--out", str(tmp_path / "r.json"), *args],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and says in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert not (tmp_path / "work").exists() and not (tmp_path / "r.json").exists()
