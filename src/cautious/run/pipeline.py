@@ -43,6 +43,7 @@ from cautious.models.base import is_free, load_model
 
 #: Expected seconds per stage kind on the lab preset (drives the ETA only, so only the
 #: proportions matter); training is per optimizer step, select and eval per generation.
+#: Rough seconds per unit before anything is measured; `train_step` is one step of 8 rows.
 _WEIGHTS = {"data": 0.2, "probe-data": 15.0, "train_step": 0.24, "train_start": 10.0, "generation": 0.008, "generate": 3.0, "erase": 1.0, "report": 3.0}
 
 
@@ -76,7 +77,9 @@ class Pipeline:
         w = _WEIGHTS
         weights = {"data": w["data"], "report": w["report"]}
         if cfg.probe is None:
-            weights |= {"probe-data": w["probe-data"], "probe-train": w["train_start"] + w["train_step"] * (cfg.probe_steps or cfg.steps)}
+            probe_rows = cfg.train.get("batch_size", 8)  # a step's cost follows its rows
+            weights |= {"probe-data": w["probe-data"],
+                        "probe-train": w["train_start"] + w["train_step"] * (cfg.probe_steps or cfg.steps) * probe_rows / 8}
         weights["select"] = w["generation"] * cells * cfg.select_examples
         if cfg.probe is None and cfg.curve_points:
             weights["probe-curve"] = w["generation"] * cells * cfg.curve_examples * (cfg.curve_points - 1)
@@ -86,7 +89,7 @@ class Pipeline:
         for s in cfg.students:
             for kind in ("generate", "erase", "train", "eval"):
                 weights[f"{kind}-{s.name}"] = {
-                    "train": w["train_start"] + w["train_step"] * cfg.steps,
+                    "train": w["train_start"] + w["train_step"] * cfg.steps * {**cfg.train, **cfg.student_train}.get("batch_size", 8) / 8,
                     "eval": w["generation"] * len(cfg.systems) * len(self.tasks) * cfg.test_examples,
                 }.get(kind, w.get(kind, 0.0))
         self.timer = StageTimer(out, weights, self.console)
