@@ -23,9 +23,11 @@ class Counting(ChatModel):
     def __init__(self, inner: ChatModel) -> None:
         self.inner, self.name, self.asked = inner, inner.name, 0
         self.seen: list[list[Message]] = []
+        self.batches: list[int] = []
 
     def chat(self, batch, params):
         self.asked += len(batch)
+        self.batches.append(len(batch))
         self.seen.extend(batch)
         return self.inner.chat(batch, params)
 
@@ -65,6 +67,21 @@ def test_lab_teacher_both_conditions_recorded_separately(tmp_path, catalog):
     run = json.loads((tmp_path / RUN_FILE).read_text())
     assert run["conditions"] == {"empty": "", "cautious": by_cond["cautious"][0].system}
     assert run["tasks"]["arithmetic"]["max_new_tokens"] == 512
+
+
+def test_batches_are_filled_across_tasks_and_conditions(tmp_path, catalog):
+    """24 prompts (2 tasks x 2 conditions x 6) at batch 10 are 3 calls of 10, 10 and 4, not
+    four part-filled calls of 6: a task x condition smaller than the batch does not shrink it.
+    Every record still lands under its own task and condition, in the file's work order."""
+    model = lab(catalog)
+    tasks = resolve_tasks("arithmetic,comparison")
+    run_eval(model, tasks, parse_conditions("empty,cautious"), tmp_path, n=6, batch_size=10, catalog=catalog)
+    assert model.batches == [10, 10, 4]
+    records = load_records(tmp_path / RECORDS_FILE)
+    assert [(r.task, r.condition) for r in records][::6] == [("arithmetic", "empty"), ("arithmetic", "cautious"),
+                                                             ("comparison", "empty"), ("comparison", "cautious")]
+    assert all(r.correct for r in records)
+    assert all(r.messages[0].content == ("" if r.condition == "empty" else r.system) for r in records)
 
 
 def test_direct_answer_model_scored_and_labelled(tmp_path, catalog):

@@ -168,10 +168,12 @@ def _turns(example: Example) -> list[str]:
     return [example.input]
 
 
-def generate_outputs(model: ChatModel, system: str, examples: list[Example], params: SamplingParams) -> tuple[list[EvalOutput], list[list[Message]], list[int]]:
-    """Ask every example (all turns), batched per turn; returns outputs, the full conversations
-    and the prompt tokens of each example's last call."""
-    convs = [[Message(role="system", content=system)] for _ in examples]
+def generate_outputs(model: ChatModel, system: str | list[str], examples: list[Example], params: SamplingParams) -> tuple[list[EvalOutput], list[list[Message]], list[int]]:
+    """Ask every example (all turns), batched per turn, under `system` (one message for all,
+    or one per example); returns outputs, the full conversations and the prompt tokens of each
+    example's last call."""
+    systems = [system] * len(examples) if isinstance(system, str) else system
+    convs = [[Message(role="system", content=text)] for text in systems]
     turns = [_turns(ex) for ex in examples]
     answers: list[list[str]] = [[] for _ in examples]
     tokens = [0] * len(examples)
@@ -271,10 +273,16 @@ def evaluate(
         log.load()  # a torn tail is repaired, failed requests are asked again
         order: dict[tuple[str, str, str], int] = {}
         new = skipped = 0
+        # Batches are filled across conditions and tasks, so `batch_size` prompts share each
+        # call even when a task x condition has fewer examples than that. The queue stays task
+        # by task (a task's answers have similar lengths, and a batch runs until its longest
+        # answer ends); within a task, longest prompts first, so a batch pads little. Tasks
+        # asked with different token budgets never share a batch.
+        queue: list[tuple[int, Task, Condition, Example]] = []
         try:
             for task in tasks:
-                exs = sorted(selected[task.name], key=lambda ex: -len(ex.input))  # similar lengths share a batch: less padding
-                params = SamplingParams(temperature=temperature, max_tokens=task_max_new_tokens(task, max_new_tokens))
+                exs = sorted(selected[task.name], key=lambda ex: -len(ex.input))
+                todo_of_task = []
                 for cond in conditions:
                     base = len(order)
                     order.update({record_key(task.name, cond.name, ex.id): base + i for i, ex in enumerate(exs)})
@@ -282,16 +290,26 @@ def evaluate(
                     skipped += len(exs) - len(todo)
                     if on_progress and len(exs) > len(todo):
                         on_progress(len(exs) - len(todo))
-                    for start in range(0, len(todo), batch_size):
-                        chunk = todo[start : start + batch_size]
-                        outputs, prompts, prompt_tokens = generate_outputs(model, cond.text, chunk, params)
-                        ok = [i for i, o in enumerate(outputs) if o.finish_reason != "error"]
-                        pairs = score_outputs(task, [chunk[i] for i in ok], [outputs[i] for i in ok], ctx) if ok else []
-                        scored = dict(zip(ok, pairs))
-                        new += log.append([_record(model, task, split, cond, ex, out, msgs, prompt_tokens[i], scored.get(i), detector)
-                                           for i, (ex, out, msgs) in enumerate(zip(chunk, outputs, prompts))])
-                        if on_progress:
-                            on_progress(len(chunk))
+                    todo_of_task += [(task_max_new_tokens(task, max_new_tokens), task, cond, ex) for ex in todo]
+                queue += sorted(todo_of_task, key=lambda item: -(len(item[2].text) + len(item[3].input)))  # stable
+            while queue:
+                budget = queue[0][0]
+                same = next((k for k, item in enumerate(queue) if item[0] != budget), len(queue))
+                chunk, queue = queue[: min(batch_size, same)], queue[min(batch_size, same) :]
+                params = SamplingParams(temperature=temperature, max_tokens=budget)
+                outputs, prompts, prompt_tokens = generate_outputs(model, [c.text for _, _, c, _ in chunk], [ex for *_, ex in chunk], params)
+                by_task: dict[str, list[int]] = defaultdict(list)
+                for i, (_, task, _, _) in enumerate(chunk):
+                    if outputs[i].finish_reason != "error":
+                        by_task[task.name].append(i)
+                scored: dict[int, Any] = {}
+                for idx in by_task.values():
+                    task = chunk[idx[0]][1]
+                    scored |= dict(zip(idx, score_outputs(task, [chunk[i][3] for i in idx], [outputs[i] for i in idx], ctx)))
+                new += log.append([_record(model, task, split, cond, ex, outputs[i], prompts[i], prompt_tokens[i], scored.get(i), detector)
+                                   for i, (_, task, cond, ex) in enumerate(chunk)])
+                if on_progress:
+                    on_progress(len(chunk))
         finally:
             log.close()
         log.finalize(order)  # work order, so a resumed run ends byte-identical to an uninterrupted one
