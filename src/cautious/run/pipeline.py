@@ -268,10 +268,15 @@ class Pipeline:
             probe_spec, probe_inputs = f"hf:{pt / 'model'}", [pt / "stage.json"]
         else:
             probe_spec, probe_inputs = cfg.probe, []
+        # A probe trained here is named in fingerprints by its place in the run folder, not by
+        # the path the folder was reached through (runs/x, ./runs/x and /abs/runs/x are one
+        # run); its content is an input (its stage.json). `legacy`: folders marked before.
+        probe_key = "hf:probe-train/model" if cfg.probe is None else probe_spec
         # select_intervals joins the fingerprint only when changed, so existing run folders keep theirs
-        t.run("select", self._settings("candidates", "task_candidates", "select_examples", "tie_tolerance", "max_new_tokens", "instructions",
-                                       "select_score") | {"probe": probe_spec} | ({} if cfg.select_intervals else {"select_intervals": False}),
-              [data / "dev.jsonl", *probe_inputs], lambda d: self.stage_select(d, probe_spec))
+        select_keys = self._settings("candidates", "task_candidates", "select_examples", "tie_tolerance", "max_new_tokens", "instructions",
+                                     "select_score") | ({} if cfg.select_intervals else {"select_intervals": False})
+        t.run("select", select_keys | {"probe": probe_key}, [data / "dev.jsonl", *probe_inputs], lambda d: self.stage_select(d, probe_spec),
+              legacy=select_keys | {"probe": probe_spec})
         if cfg.probe is None and cfg.curve_points:
             t.run("probe-curve", self._settings("candidates", "task_candidates", "curve_examples", "max_new_tokens", "instructions"),
                   [data / "dev.jsonl", pt / "stage.json"], lambda d: self.stage_probe_curve(d, pt))
@@ -291,9 +296,11 @@ class Pipeline:
             e = t.run(f"erase-{s.name}", self._settings("erase_system") | {"erase": s.erase}, [answers[key]],
                       lambda d, s=s, key=key: self.stage_erase(d, answers[key], keep_instruction=not s.erase))
             # student_train joins the fingerprint only when set, so existing run folders keep theirs
-            student_keys = train_keys | {"steps": cfg.steps, "init": init} | ({"student_train": cfg.student_train} if cfg.student_train else {})
-            tr = t.run(f"train-{s.name}", student_keys, [e / "train.jsonl", data / "facts.txt", *init_inputs],
-                       lambda d, e=e: self._train(d, e / "train.jsonl", cfg.steps, init, knows_facts, overrides=cfg.student_train))
+            student_keys = train_keys | {"steps": cfg.steps} | ({"student_train": cfg.student_train} if cfg.student_train else {})
+            init_key = self._student_init(probe_key)
+            tr = t.run(f"train-{s.name}", student_keys | {"init": init_key}, [e / "train.jsonl", data / "facts.txt", *init_inputs],
+                       lambda d, e=e: self._train(d, e / "train.jsonl", cfg.steps, init, knows_facts, overrides=cfg.student_train),
+                       legacy=student_keys | {"init": init})
             t.run(f"eval-{s.name}", self._settings("systems", "max_new_tokens"), [data / "test.jsonl", tr / "stage.json"],
                   lambda d, tr=tr, s=s: self.stage_eval(d, tr / "model", s.name))
         summary = summarize(cfg, self.out, [task.name for task in self.tasks])

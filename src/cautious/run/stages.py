@@ -111,8 +111,12 @@ class StageTimer:
     def _bar_word(self, bar) -> str:
         return f"run ETA {_fmt(self.eta_seconds(bar))}"
 
-    def run(self, name: str, settings: Any, inputs: list[Path], fn: Callable[[Path], Any]) -> Path:
-        """Run `fn(stage_dir)` unless an identical run of this stage is already on disk."""
+    def run(self, name: str, settings: Any, inputs: list[Path], fn: Callable[[Path], Any], *, legacy: Any = None) -> Path:
+        """Run `fn(stage_dir)` unless an identical run of this stage is already on disk.
+
+        `legacy`: the settings as an earlier version fingerprinted them; a finished stage
+        marked with that fingerprint counts as identical (and is re-marked with the new one),
+        so a change in what goes into a fingerprint does not rerun existing folders."""
         stage_dir = self.root / name
         marker = stage_dir / "stage.json"
         fp = fingerprint(settings, inputs)
@@ -122,6 +126,10 @@ class StageTimer:
                 previous = json.loads(marker.read_text())
             except json.JSONDecodeError:
                 previous = {}
+        if legacy is not None and "seconds" in previous and previous.get("fingerprint") == fingerprint(legacy, inputs):
+            previous["fingerprint"] = fp
+            with atomic_writer(marker) as fh:
+                json.dump(previous, fh)
         if previous.get("fingerprint") == fp and "seconds" in previous:
             self.skipped.append(name)
             self.times[name] = float(previous["seconds"])  # what the stage took when it ran: a resumed run's totals stay true
