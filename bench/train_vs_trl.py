@@ -306,6 +306,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     a = parse_args()
     began = time.perf_counter()
+    load_before = os.getloadavg()  # what else ran is in the JSON, not assumed
     import torch
     import transformers
 
@@ -394,7 +395,7 @@ def main() -> None:
     result = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "wall_s": round(time.perf_counter() - began, 1),
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "threads": torch.get_num_threads(),
-                    "fp32_matmul_flops": peak, "matmul_rates": rates, "note": "shared machine: other jobs ran alongside; best of repeats"},
+                    "fp32_matmul_flops": peak, "matmul_rates": rates, "note": f"best of {a.repeats} repeat(s), trainers alternating; load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}"},
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "trl": getattr(trl, "__version__", None)},
         "setup": {"model": cfg.model, "lora": cfg.lora.model_dump() if cfg.lora else None, "params": params, "tasks": a.tasks,
                   "examples_per_family": a.examples, "heldout_per_family": a.heldout, "steps": a.steps, "batch_size": a.batch_size,
