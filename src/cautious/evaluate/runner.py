@@ -25,6 +25,7 @@ import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from itertools import groupby
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -292,10 +293,10 @@ def evaluate(
                         on_progress(len(exs) - len(todo))
                     todo_of_task += [(task_max_new_tokens(task, max_new_tokens), task, cond, ex) for ex in todo]
                 queue += sorted(todo_of_task, key=lambda item: -(len(item[2].text) + len(item[3].input)))  # stable
-            while queue:
-                budget = queue[0][0]
-                same = next((k for k, item in enumerate(queue) if item[0] != budget), len(queue))
-                chunk, queue = queue[: min(batch_size, same)], queue[min(batch_size, same) :]
+            chunks = [(budget, run[start : start + batch_size])
+                      for budget, group in groupby(queue, key=lambda item: item[0]) for run in [list(group)]
+                      for start in range(0, len(run), batch_size)]
+            for budget, chunk in chunks:
                 params = SamplingParams(temperature=temperature, max_tokens=budget)
                 outputs, prompts, prompt_tokens = generate_outputs(model, [c.text for _, _, c, _ in chunk], [ex for *_, ex in chunk], params)
                 by_task: dict[str, list[int]] = defaultdict(list)

@@ -41,9 +41,9 @@ from cautious.evaluate.runner import evaluate
 from cautious.generate import GenerateConfig, generate, group_by_strategy
 from cautious.models.base import is_free, load_model
 
-#: Expected seconds per stage kind on the lab preset (drives the ETA only, so only the
-#: proportions matter); training is per optimizer step, select and eval per generation.
-#: Rough seconds per unit before anything is measured; `train_step` is one step of 8 rows.
+#: Expected seconds per stage kind on the lab preset before anything is measured (drives the
+#: ETA only, so only the proportions matter); training is per optimizer step of 8 rows, select
+#: and eval per generation.
 _WEIGHTS = {"data": 0.2, "probe-data": 15.0, "train_step": 0.24, "train_start": 10.0, "generation": 0.008, "generate": 3.0, "erase": 1.0, "report": 3.0}
 
 
