@@ -99,6 +99,18 @@ def test_the_runs_eta_comes_from_what_was_measured(tmp_path):
     assert timer.eta_seconds(bar) == pytest.approx(20 + 5, rel=0.05)
 
 
+def test_a_stage_of_a_second_or_two_does_not_scale_the_runs_eta(tmp_path):
+    """A 0.2-s guess for a data stage that took 3 s beside another job once printed an ETA of
+    3h15m for a 20-minute run: tiny stages are noise, not the machine's pace."""
+    from cautious.run.stages import StageTimer
+
+    timer = StageTimer(tmp_path, {"data": 0.2, "probe-data": 15.0, "probe-train": 500.0}, console=Console(quiet=True))
+    timer.times["data"] = 3.0
+    assert timer.eta_seconds() == pytest.approx(515.0)
+    timer.times["probe-data"] = 30.0  # a real stage twice as slow as expected: that pace counts
+    assert timer.eta_seconds() == pytest.approx(1000.0)
+
+
 def test_the_first_eta_weighs_a_training_step_by_its_rows(tmp_path):
     """Before anything is measured, a step of 4 rows is expected to cost half a step of 8: a
     probe of 4,400 four-row steps is the same guess as 2,200 eight-row ones, and students that

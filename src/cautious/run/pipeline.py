@@ -44,7 +44,7 @@ from cautious.models.base import is_free, load_model
 #: Expected seconds per stage kind on the lab preset before anything is measured (drives the
 #: ETA only, so only the proportions matter); training is per optimizer step of 8 rows, select
 #: and eval per generation.
-_WEIGHTS = {"data": 0.2, "probe-data": 15.0, "train_step": 0.24, "train_start": 10.0, "generation": 0.008, "generate": 3.0, "erase": 1.0, "report": 3.0}
+_WEIGHTS = {"data": 2.0, "probe-data": 15.0, "train_step": 0.24, "train_start": 10.0, "generation": 0.008, "generate": 3.0, "erase": 1.0, "report": 3.0}
 
 
 class Pipeline:

@@ -86,7 +86,10 @@ class StageTimer:
             acc = sums.setdefault(stage_kind(self.current), [0.0, 0.0])
             acc[0] += time.perf_counter() - self.current_started + left
             acc[1] += self.weights[self.current]
-        paces = {kind: a / e for kind, (a, e) in sums.items() if a >= 2 and e > 0}  # a stage of 1 s is noise
+        # A stage of a second or two, measured or expected, is noise: a 0.2-s guess that took 3 s
+        # beside another job would multiply the whole run's ETA by 15.
+        sums = {kind: (a, e) for kind, (a, e) in sums.items() if a >= 2 and e >= 2}
+        paces = {kind: a / e for kind, (a, e) in sums.items()}
         actual, expected = sum(a for a, _ in sums.values()), sum(e for _, e in sums.values())
         return paces, (actual / expected if actual >= 2 and expected > 0 else 1.0)
 
