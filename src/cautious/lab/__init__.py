@@ -10,6 +10,7 @@ from cautious.lab.base import Guess, LabFamily, LabTask, Solution
 from cautious.lab.boolean_expressions import BooleanExpressions
 from cautious.lab.comparison import Comparison
 from cautious.lab.counting import Counting
+from cautious.lab.duplicate import Duplicate
 from cautious.lab.grammar import Grammar
 from cautious.lab.kb_recall import KbRecall
 from cautious.lab.kv_lookup import KvLookup
@@ -28,7 +29,7 @@ def register_family(family_cls: type[LabFamily]) -> type[LabFamily]:
 
 
 # The built-in families, in the order users see them.
-for _family in (Arithmetic, KvLookup, Counting, KbRecall, ShuffledObjects, BooleanExpressions, Comparison, Majority, Grammar):
+for _family in (Arithmetic, KvLookup, Counting, KbRecall, ShuffledObjects, BooleanExpressions, Comparison, Majority, Grammar, Duplicate):
     register_family(_family)
 
 
