@@ -74,7 +74,9 @@ _LETTER_CUE = re.compile(
     r"(?i:answer|option|choice)\s*(?i:is)?\s*:?\s*\(?([A-Z])\)?(?![\w'])|^\s*\(?([A-Z])\)(?!\w)|\(([A-Z])\)\s*$",
     re.MULTILINE,
 )
-_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+)?(?:answer|a)\s*(?:is|:)\s*", re.IGNORECASE)
+# A lead-in to drop from an answer line: "The answer is", "Final answer:", "A:". Whole words
+# only: without the word ends, "aisle" lost its "ais" (LAMBADA test rows 2180 and 4814).
+_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+)?(?:answer|a)\b\s*(?:is\b|:)\s*", re.IGNORECASE)
 
 
 def register_extractor(answer_type: str, variant: Variant) -> Callable[[Extractor], Extractor]:
