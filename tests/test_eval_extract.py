@@ -158,6 +158,10 @@ def test_numeric_options_keep_their_sign():
         (["$a>b$", "$b>a$"], "a>b", [0]),  # LaTeX's $...$ around it all
         (["1,000", "100"], "1000", [0]),
         (["grey book", "yellow book"], "The", []),
+        # options that differ only in an article (TruthfulQA row 146): the article decides
+        (["one small step for a man", "one small step for man"], "One small step for a man.", [0]),
+        (["one small step for a man", "one small step for man"], "one small step for man", [1]),
+        (["one small step for a man", "one small step for man"], "one small step for the man", [0, 1]),
     ],
 )
 def test_options_are_matched_on_a_normalisation_that_keeps_meaning(choices, answer, named):

@@ -71,11 +71,13 @@ _LETTER_ONLY = re.compile(r"^\(?([A-Z])\)?[.:)]?$")
 _LETTER_THEN = re.compile(r"^\(?([A-Z])(?:\)\s*|[.:]\s+|\)?\s+)(\S.*)$", re.DOTALL)
 
 
-def option_key(s: str) -> str:
+def option_key(s: str, articles: bool = False) -> str:
     """What an option or an answer means, for comparing them: case, spacing, surrounding
     quotes and markdown, a sentence's closing punctuation, thousands separators and standalone
     articles, LaTeX's `$...$` around it all are dropped; signs, operators, decimal points,
-    currency (`$10.50` keeps its `$`) and brackets are kept."""
+    currency (`$10.50` keeps its `$`) and brackets are kept. `articles=True` keeps the articles
+    too, to tell apart options that differ only in one (TruthfulQA's "one small step for a man"
+    against "for man": the question is which words were said)."""
     s = unicodedata.normalize("NFKC", s).translate(_DASHES).lower().strip().strip("*_` ")
     while True:
         before = s
@@ -87,7 +89,7 @@ def option_key(s: str) -> str:
             break
     s = _THOUSANDS.sub("", s)
     without_articles = _ARTICLE.sub(" ", s)
-    if without_articles.strip():
+    if without_articles.strip() and not articles:
         s = without_articles
     s = _SPACE_BY_SYMBOL.sub(r"\1", s)
     return " ".join(s.split())
@@ -116,6 +118,9 @@ def choice_indices(answer: str, choices: list[str]) -> list[int]:
     if not key:
         return []
     same = [i for i, choice in enumerate(choices) if option_key(choice) == key]
+    if len(same) > 1:  # options that differ only in an article: "for a man" vs "for man"
+        exact = [i for i in same if option_key(choices[i], articles=True) == option_key(answer, articles=True)]
+        return exact or same
     if same:
         return same
     if _NUMBER.fullmatch(answer.strip()):
