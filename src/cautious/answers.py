@@ -31,10 +31,17 @@ def extract_final_answer(text: str) -> str | None:
         return None
     lines = re.split(r"\r\n|\r|\n", matches[-1].group(1).strip())  # not splitlines(): sources hold \x1d, \x85
     answer = lines[0].strip() if lines else ""  # "Final answer:" followed by spaces only
-    answer = answer.strip("*_` ").strip()
+    answer = answer.strip("*_` ").strip() or answer  # markdown around it; "**" alone is Python's power (MMLU)
     if answer.endswith(".") and not _NUMBER.fullmatch(answer):
         answer = answer[:-1].rstrip()
     return answer or None
+
+
+def final_answer_lines(text: str) -> list[str]:
+    """The lines from the last `Final answer:` marker's answer to the end of the text (for an
+    option written over several lines); [] without a marker."""
+    matches = list(_FINAL.finditer(text))
+    return re.split(r"\r\n|\r|\n", text[matches[-1].start(1) :].strip()) if matches else []
 
 
 def normalize_text(s: str) -> str:
@@ -78,7 +85,8 @@ def option_key(s: str, articles: bool = False) -> str:
     currency (`$10.50` keeps its `$`) and brackets are kept. `articles=True` keeps the articles
     too, to tell apart options that differ only in one (TruthfulQA's "one small step for a man"
     against "for man": the question is which words were said)."""
-    s = unicodedata.normalize("NFKC", s).translate(_DASHES).lower().strip().strip("*_` ")
+    s = unicodedata.normalize("NFKC", s).translate(_DASHES).lower().strip()
+    s = s.strip("*_` ") or s  # markdown around it, unless that is all there is (`**`, `__init__`)
     while True:
         before = s
         if len(s) > 1 and s[-1] in ".!?;:,":
