@@ -68,7 +68,7 @@ def parse_number(s: str) -> float | None:
 # `$10.50`/`$1050`, `r = k [A]`/`r = k`) collapsed into one and the first silently won. Options
 # are compared on `option_key` instead, which forgets only what carries no meaning.
 _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-_ARTICLE = re.compile(r"(?<!\S)(?:a|an|the)(?!\S)")
+_ARTICLE = re.compile(r"(?<!\S)(?:a|an|the)(?!\S)", re.IGNORECASE)
 _SPACE_BY_SYMBOL = re.compile(r"\s*([^\w\s])\s*")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _QUOTES = ("\"\"", "''", "``", "$$")  # pairs around a whole answer; $...$ is LaTeX math
@@ -78,14 +78,16 @@ _LETTER_ONLY = re.compile(r"^\(?([A-Z])\)?[.:)]?$")
 _LETTER_THEN = re.compile(r"^\(?([A-Z])(?:\)\s*|[.:]\s+|\)?\s+)(\S.*)$", re.DOTALL)
 
 
-def option_key(s: str, articles: bool = False) -> str:
+def option_key(s: str, articles: bool = False, case: bool = False) -> str:
     """What an option or an answer means, for comparing them: case, spacing, surrounding
     quotes and markdown, a sentence's closing punctuation, thousands separators and standalone
     articles, LaTeX's `$...$` around it all are dropped; signs, operators, decimal points,
-    currency (`$10.50` keeps its `$`) and brackets are kept. `articles=True` keeps the articles
-    too, to tell apart options that differ only in one (TruthfulQA's "one small step for a man"
-    against "for man": the question is which words were said)."""
-    s = unicodedata.normalize("NFKC", s).translate(_DASHES).lower().strip()
+    currency (`$10.50` keeps its `$`) and brackets are kept. `articles=True` and `case=True` keep
+    those too, to tell apart options that differ only in them (TruthfulQA's "one small step for
+    a man" against "for man"; MMLU's genotypes `Bb Bb` against `BB BB`, and `Sc ≡ Ej` against
+    `sC ≡ eJ` in formal logic)."""
+    s = unicodedata.normalize("NFKC", s).translate(_DASHES).strip()
+    s = s if case else s.lower()
     s = s.strip("*_` ") or s  # markdown around it, unless that is all there is (`**`, `__init__`)
     while True:
         before = s
@@ -126,9 +128,13 @@ def choice_indices(answer: str, choices: list[str]) -> list[int]:
     if not key:
         return []
     same = [i for i, choice in enumerate(choices) if option_key(choice) == key]
-    if len(same) > 1:  # options that differ only in an article: "for a man" vs "for man"
-        exact = [i for i in same if option_key(choices[i], articles=True) == option_key(answer, articles=True)]
-        return exact or same
+    if len(same) > 1:  # options that differ only in an article or in case: keep them, then compare
+        for strict in ({"articles": True}, {"articles": True, "case": True}):
+            exact = [i for i in same if option_key(choices[i], **strict) == option_key(answer, **strict)]
+            if len(exact) == 1:
+                return exact
+            same = exact or same
+        return same
     if same:
         return same
     if _NUMBER.fullmatch(answer.strip()):
