@@ -10,6 +10,7 @@ normalisation with those symbols still required to agree.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import unicodedata
@@ -78,6 +79,9 @@ _LETTER_ONLY = re.compile(r"^\(?([A-Z])\)?[.:)]?$")
 _LETTER_THEN = re.compile(r"^\(?([A-Z])(?:\)\s*|[.:]\s+|\)?\s+)(\S.*)$", re.DOTALL)
 
 
+# Cached: scoring one answer compares it with every option, and the same options come back for
+# every output of an example (the gold check scores ~30 per example; MMLU spent most of its time here).
+@functools.lru_cache(maxsize=1 << 16)
 def option_key(s: str, articles: bool = False, case: bool = False) -> str:
     """What an option or an answer means, for comparing them: case, spacing, surrounding
     quotes and markdown, a sentence's closing punctuation, thousands separators and standalone
