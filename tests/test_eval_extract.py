@@ -158,6 +158,10 @@ def test_numeric_options_keep_their_sign():
         (["$a>b$", "$b>a$"], "a>b", [0]),  # LaTeX's $...$ around it all
         (["1,000", "100"], "1000", [0]),
         (["grey book", "yellow book"], "The", []),
+        # options that differ only in an article (TruthfulQA row 146): the article decides
+        (["one small step for a man", "one small step for man"], "One small step for a man.", [0]),
+        (["one small step for a man", "one small step for man"], "one small step for man", [1]),
+        (["one small step for a man", "one small step for man"], "one small step for the man", [0, 1]),
     ],
 )
 def test_options_are_matched_on_a_normalisation_that_keeps_meaning(choices, answer, named):
@@ -191,3 +195,13 @@ def test_a_final_answer_is_read_to_the_end_of_its_line_only():
     """Source text holds \\x1d and \\x85 (AGIEval sat-en row 187 "bene\\x1dt"): not line breaks."""
     sat = ex(choices=["It is bene\x1dt to him.", "It is not."], label=0, answer_type="choice")
     assert extract("Final answer: It is bene\x1dt to him.\nMore text", sat, "strict").answer == "It is bene\x1dt to him."
+
+
+def test_a_lead_in_is_dropped_only_as_whole_words():
+    """"A is" / "Answer:" lead an answer line; "aisle" is a word (LAMBADA test rows 2180 and 4814
+    were scored wrong with the gold "aisle": the lead-in took its "ais")."""
+    aisle = ex(target="aisle", answer_type="text")
+    assert extract("aisle", aisle, "flexible").answer == "aisle"
+    assert extract("Thinking.\nAnswer: aisle", aisle, "flexible").answer == "aisle"
+    assert extract("A: aisle", aisle, "flexible").answer == "aisle"
+    assert extract("answering", ex(target="answering", answer_type="text"), "flexible").answer == "answering"

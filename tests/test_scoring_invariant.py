@@ -30,7 +30,8 @@ BENCHMARKS = sorted(name for name, entry in registered().items() if entry.group 
 RELEASES = {
     "mmlu/release": lambda: MMLU(path=FIXTURES / "mmlu" / "release"),
     "drop/release": lambda: DROP(path=FIXTURES / "drop" / "release"),
-    "truthfulqa/release": lambda: TruthfulQA(path=FIXTURES / "truthfulqa" / "release" / "data" / "mc_task.json"),
+    "truthfulqa/release": lambda: TruthfulQA(path=FIXTURES / "truthfulqa" / "release"),  # reads data/v1/
+    "truthfulqa/release-2025": lambda: TruthfulQA(path=FIXTURES / "truthfulqa" / "release" / "data" / "mc_task.json"),
 }
 
 

@@ -10,6 +10,7 @@ normalisation with those symbols still required to agree.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import unicodedata
@@ -31,10 +32,17 @@ def extract_final_answer(text: str) -> str | None:
         return None
     lines = re.split(r"\r\n|\r|\n", matches[-1].group(1).strip())  # not splitlines(): sources hold \x1d, \x85
     answer = lines[0].strip() if lines else ""  # "Final answer:" followed by spaces only
-    answer = answer.strip("*_` ").strip()
+    answer = answer.strip("*_` ").strip() or answer  # markdown around it; "**" alone is Python's power (MMLU)
     if answer.endswith(".") and not _NUMBER.fullmatch(answer):
         answer = answer[:-1].rstrip()
     return answer or None
+
+
+def final_answer_lines(text: str) -> list[str]:
+    """The lines from the last `Final answer:` marker's answer to the end of the text (for an
+    option written over several lines); [] without a marker."""
+    matches = list(_FINAL.finditer(text))
+    return re.split(r"\r\n|\r|\n", text[matches[-1].start(1) :].strip()) if matches else []
 
 
 def normalize_text(s: str) -> str:
@@ -61,7 +69,7 @@ def parse_number(s: str) -> float | None:
 # `$10.50`/`$1050`, `r = k [A]`/`r = k`) collapsed into one and the first silently won. Options
 # are compared on `option_key` instead, which forgets only what carries no meaning.
 _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-_ARTICLE = re.compile(r"(?<!\S)(?:a|an|the)(?!\S)")
+_ARTICLE = re.compile(r"(?<!\S)(?:a|an|the)(?!\S)", re.IGNORECASE)
 _SPACE_BY_SYMBOL = re.compile(r"\s*([^\w\s])\s*")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _QUOTES = ("\"\"", "''", "``", "$$")  # pairs around a whole answer; $...$ is LaTeX math
@@ -71,12 +79,20 @@ _LETTER_ONLY = re.compile(r"^\(?([A-Z])\)?[.:)]?$")
 _LETTER_THEN = re.compile(r"^\(?([A-Z])(?:\)\s*|[.:]\s+|\)?\s+)(\S.*)$", re.DOTALL)
 
 
-def option_key(s: str) -> str:
+# Cached: scoring one answer compares it with every option, and the same options come back for
+# every output of an example (the gold check scores ~30 per example; MMLU spent most of its time here).
+@functools.lru_cache(maxsize=1 << 16)
+def option_key(s: str, articles: bool = False, case: bool = False) -> str:
     """What an option or an answer means, for comparing them: case, spacing, surrounding
     quotes and markdown, a sentence's closing punctuation, thousands separators and standalone
     articles, LaTeX's `$...$` around it all are dropped; signs, operators, decimal points,
-    currency (`$10.50` keeps its `$`) and brackets are kept."""
-    s = unicodedata.normalize("NFKC", s).translate(_DASHES).lower().strip().strip("*_` ")
+    currency (`$10.50` keeps its `$`) and brackets are kept. `articles=True` and `case=True` keep
+    those too, to tell apart options that differ only in them (TruthfulQA's "one small step for
+    a man" against "for man"; MMLU's genotypes `Bb Bb` against `BB BB`, and `Sc ≡ Ej` against
+    `sC ≡ eJ` in formal logic)."""
+    s = unicodedata.normalize("NFKC", s).translate(_DASHES).strip()
+    s = s if case else s.lower()
+    s = s.strip("*_` ") or s  # markdown around it, unless that is all there is (`**`, `__init__`)
     while True:
         before = s
         if len(s) > 1 and s[-1] in ".!?;:,":
@@ -87,7 +103,7 @@ def option_key(s: str) -> str:
             break
     s = _THOUSANDS.sub("", s)
     without_articles = _ARTICLE.sub(" ", s)
-    if without_articles.strip():
+    if without_articles.strip() and not articles:
         s = without_articles
     s = _SPACE_BY_SYMBOL.sub(r"\1", s)
     return " ".join(s.split())
@@ -116,6 +132,13 @@ def choice_indices(answer: str, choices: list[str]) -> list[int]:
     if not key:
         return []
     same = [i for i, choice in enumerate(choices) if option_key(choice) == key]
+    if len(same) > 1:  # options that differ only in an article or in case: keep them, then compare
+        for strict in ({"articles": True}, {"articles": True, "case": True}):
+            exact = [i for i in same if option_key(choices[i], **strict) == option_key(answer, **strict)]
+            if len(exact) == 1:
+                return exact
+            same = exact or same
+        return same
     if same:
         return same
     if _NUMBER.fullmatch(answer.strip()):

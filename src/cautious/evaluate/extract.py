@@ -31,7 +31,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from cautious.answers import _NO, _YES, choice_indices, extract_final_answer, normalize_text, option_answer, parse_number
+from cautious.answers import (
+    _NO,
+    _YES,
+    choice_indices,
+    extract_final_answer,
+    final_answer_lines,
+    normalize_text,
+    option_answer,
+    parse_number,
+)
 from cautious.records import Example
 from cautious.registry import Registry
 
@@ -74,7 +83,9 @@ _LETTER_CUE = re.compile(
     r"(?i:answer|option|choice)\s*(?i:is)?\s*:?\s*\(?([A-Z])\)?(?![\w'])|^\s*\(?([A-Z])\)(?!\w)|\(([A-Z])\)\s*$",
     re.MULTILINE,
 )
-_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+)?(?:answer|a)\s*(?:is|:)\s*", re.IGNORECASE)
+# A lead-in to drop from an answer line: "The answer is", "Final answer:", "A:". Whole words
+# only: without the word ends, "aisle" lost its "ais" (LAMBADA test rows 2180 and 4814).
+_PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+)?(?:answer|a)\b\s*(?:is\b|:)\s*", re.IGNORECASE)
 
 
 def register_extractor(answer_type: str, variant: Variant) -> Callable[[Extractor], Extractor]:
@@ -205,7 +216,23 @@ def choice_strict(text: str, example: Example) -> Extraction:
     final = final_answer(text)
     if final is None or not example.choices:
         return NOTHING
-    return _option(example, choice_indices(final, example.choices), final, "final-answer")
+    found, final = _multiline_option(text, example.choices) or (choice_indices(final, example.choices), final)
+    return _option(example, found, final, "final-answer")
+
+
+def _multiline_option(text: str, choices: list[str]) -> tuple[list[int], str] | None:
+    """An option written over several lines (MMLU high_school_computer_science row 28's code)
+    is named by as many lines after the final-answer phrase as it has, before its first line
+    alone (which may be another option's whole text); the strict rule reads one line otherwise,
+    so that an explanation after the answer is never taken for it."""
+    spans = sorted({len(re.split(r"\r\n|\r|\n", c.strip())) for c in choices} - {1}, reverse=True)
+    tail = final_answer_lines(text) if spans else []
+    for n in spans:
+        candidate = "\n".join(tail[:n])
+        found = choice_indices(candidate, choices)
+        if found:
+            return found, candidate
+    return None
 
 
 _LEADING_LETTER = re.compile(r"^\s*\(?([A-Z])\)?(?:[.):,]|\s|$)")
@@ -225,10 +252,12 @@ def choice_flexible(text: str, example: Example) -> Extraction:
         if m and ord(m.group(1)) - ord("A") < len(choices):
             return _option(example, [ord(m.group(1)) - ord("A")], final, "letter-in-final-answer")
         return NOTHING
-    whole = _clean_line(text)
-    found = choice_indices(whole, choices)
-    if found:
-        return _option(example, found, whole, "whole-output")
+    # The output as written, then without a lead-in and quotes: `6'` (six feet, MMLU
+    # miscellaneous row 167) is an option of its own, and stripping its quote made it `6`.
+    for whole in dict.fromkeys((text.strip(), _clean_line(text))):
+        found = choice_indices(whole, choices)
+        if found:
+            return _option(example, found, whole, "whole-output")
     cues = list(_LETTER_CUE.finditer(text))
     for m in reversed(cues):
         letter = next(g for g in m.groups() if g)

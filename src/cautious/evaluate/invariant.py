@@ -13,7 +13,8 @@ to synthetic outputs whose verdict is known without a model, scored by the real 
 - everywhere: the non-answers `The`, `a`, `""` and `none` score wrong.
 
 What cannot be told apart is *ambiguous*, not a violation: two options with the same text
-(unless the source marks both right), or an option whose text is another option's letter
+(spacing and a final period aside; case counts, as in MMLU's genotypes `BB BB` and `Bb Bb`)
+unless the source marks both right, or an option whose text is another option's letter
 (`B` as the text of option A: a letter wins, so that text cannot name option A). Such
 examples are counted and their colliding texts are only required not to score correct.
 The oracle here is deliberately independent of `cautious.answers`: its notion of "the same
@@ -61,6 +62,16 @@ def same_text(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
+def same_option(a: str, b: str) -> bool:
+    """Two options that cannot be told apart: equal but for spacing and a final period. Case
+    counts here (an option's case can be its meaning: genotypes, formal logic's `Sc`/`sC`)."""
+
+    def norm(s: str) -> str:
+        return " ".join(s.split()).removesuffix(".").strip()
+
+    return norm(a) == norm(b)
+
+
 def _letter(i: int) -> str:
     return chr(ord("A") + i)
 
@@ -75,7 +86,7 @@ def choice_probes(ex: Example, check: ExampleCheck) -> list[tuple[str, bool | No
     lettered: set[int] = set()  # options whose text is another's letter: the letter's probe covers it
     for i, a in enumerate(choices):
         for j in range(i + 1, len(choices)):
-            if same_text(a, choices[j]) and (i in right) != (j in right):
+            if same_option(a, choices[j]) and (i in right) != (j in right):
                 repeated |= {i, j}
                 check.ambiguous.append(f"options {_letter(i)} and {_letter(j)} read the same: {a.strip()!r}")
         m = _LETTER_TEXT.match(a.strip())

@@ -9,6 +9,12 @@ questions); columns `question`, `mc1_targets` and `mc2_targets` (each `choices` 
   `{"question", "mc1_targets", "mc2_targets"}` whose targets map each answer to its label
   (`{"Nothing happens": 1, "You get arthritis": 0}`), in the release's order.
 
+The release's data/ folder holds three versions of that file since January 2025: data/mc_task.json
+(790 questions, revised with the binary-choice update), data/v1/mc_task.json (the 817 questions the
+Hub carries and the Orca 2 paper evaluated) and data/v0/mc_task.json (the first 2021 release).
+Given the folder, only v1 is read: all three together were 2,424 examples, most of them twice.
+A single file given by path is read whatever its version.
+
 The source lists the true answer first; options are shown in a fixed permutation seeded by the
 question (meta["order"] maps shown -> source positions), so position gives nothing away.
 MC2's options and labels are kept in meta for MC2 scoring.
@@ -16,8 +22,10 @@ MC2's options and labels are kept in meta for MC2 scoring.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from cautious.errors import UserError
 from cautious.records import Example
 from cautious.tasks.benchmarks.prompts import mc_prompt, shuffle_options
 from cautious.tasks.benchmarks.source import BenchmarkTask, Row
@@ -48,6 +56,22 @@ class TruthfulQA(BenchmarkTask):
         "truthfulqa/truthful_qa rows (question, mc1_targets, mc2_targets) as multiple_choice/validation-*.parquet "
         "or .jsonl, or the release's data/mc_task.json (targets as {answer: label})"
     )
+
+    def local_files(self, root: Path, subset: str | None, names: tuple[str, ...]) -> list[Path]:
+        """The split's files; of several release mc_task.json files (a copy of the whole data/
+        folder), only the v1 one, which is the Hub's 817 questions."""
+        found = super().local_files(root, subset, names)
+        releases = [p for p in found if p.name == "mc_task.json"]
+        if len(releases) < 2:
+            return found
+        v1 = [p for p in releases if p.parent.name == "v1"]
+        if len(v1) != 1:
+            listed = ", ".join(str(p.relative_to(root)) for p in releases)
+            raise UserError(
+                f"{root}: {len(releases)} release mc_task.json files ({listed}) and no single v1/mc_task.json "
+                "to choose; give the task one file, e.g. the release's data/v1/mc_task.json"
+            )
+        return [p for p in found if p not in releases or p == v1[0]]
 
     def to_example(self, row: Row, split: str) -> Example:
         options, labels = targets(row["mc1_targets"])
