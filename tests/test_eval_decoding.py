@@ -35,10 +35,21 @@ def tiny(tmp_path_factory):
 
 
 @contextmanager
-def rows_per_forward(model):
-    """How many rows each forward pass computed (the LM head sees one row per sequence in the batch)."""
+def rows_per_step(model):
+    """How many rows each decoding step computed: the prompt pass (however many forward calls it
+    took) is step 0, and each later forward computes one new token per row still in the batch."""
     seen: list[int] = []
-    handle = model.lm_head.register_forward_hook(lambda module, args, out: seen.append(args[0].shape[0]))
+    prompt_pass = [False]  # whether the last forward read prompts
+
+    def count(module, args, kwargs):
+        rows, width = kwargs["input_ids"].shape
+        if width > 1 and prompt_pass[0] and len(seen) == 1:
+            seen[0] += rows  # another group of the prompt pass
+        else:
+            seen.append(rows)
+        prompt_pass[0] = width > 1
+
+    handle = model.register_forward_pre_hook(count, with_kwargs=True)
     try:
         yield seen
     finally:
@@ -74,7 +85,7 @@ def stop_mid_answer(model, max_tokens: int) -> None:
 def test_a_finished_row_is_no_longer_computed(tiny):
     model = load_model(f"hf:{tiny}")
     stop_mid_answer(model, 12)
-    with rows_per_forward(model.model) as rows:
+    with rows_per_step(model.model) as rows:
         outs = model.chat(chats(), SamplingParams(max_tokens=12))
     steps = [o.completion_tokens + (o.finish_reason == "stop") for o in outs]  # forward passes each row took part in
     assert len(set(steps)) > 1, "the test needs rows that end at different steps"
@@ -87,12 +98,28 @@ def test_greedy_outputs_are_those_of_plain_generate(tiny, monkeypatch):
     stop_mid_answer(model, 12)
     fast = model.chat(chats("You are a careful assistant."), SamplingParams(max_tokens=12))
     monkeypatch.setattr(decode, "fast_greedy_applies", lambda *a: False)  # today's path: model.generate
-    with rows_per_forward(model.model) as rows:
+    with rows_per_step(model.model) as rows:
         plain = model.chat(chats("You are a careful assistant."), SamplingParams(max_tokens=12))
     assert len(set(rows)) == 1  # the reference really ran the static batch
     assert [(o.text, o.completion_tokens, o.finish_reason, o.prompt_tokens) for o in fast] == \
            [(o.text, o.completion_tokens, o.finish_reason, o.prompt_tokens) for o in plain]  # fmt: skip
     assert {o.finish_reason for o in fast} == {"stop", "length"}
+
+
+def test_prompts_are_prefilled_in_groups_of_similar_length(tiny):
+    """A batch's prompts are not all padded to its longest: each group of similar length pads to its own."""
+    model = load_model(f"hf:{tiny}")
+    convs = chats()
+    lengths = sorted((len(model.tokenizer(model.render(c), add_special_tokens=False)["input_ids"]) for c in convs), reverse=True)
+    shapes: list[tuple[int, int]] = []
+    handle = model.model.model.embed_tokens.register_forward_hook(lambda m, args, out: shapes.append(tuple(args[0].shape)))
+    try:
+        model.chat(convs, SamplingParams(max_tokens=3))
+    finally:
+        handle.remove()
+    prefill = [s for s in shapes if s[1] > 1]
+    assert sum(r * w for r, w in prefill) == sum((end - start) * lengths[start] for start, end in decode.length_groups(lengths))
+    assert len(prefill) > 1 and sum(r * w for r, w in prefill) < len(convs) * lengths[0]
 
 
 def lab_tiny() -> LabLlamaForCausalLM:
@@ -116,7 +143,7 @@ def test_lab_tiny_token_shift_decodes_as_generate_when_rows_leave():
     stop = splitting_stop(plain_generate(model, ids, mask, 10, [1]))
     want = plain_generate(model, ids, mask, 10, [stop])
     uncached = plain_generate(model, ids, mask, 10, [stop], use_cache=False)
-    with rows_per_forward(model) as rows:
+    with rows_per_step(model) as rows:
         got = decode.greedy_generate(model, ids, mask, 10, [stop])
     assert got == want == uncached
     assert len(set(map(len, got))) > 1 and rows[-1] < len(prompts)  # rows did leave, and the rest kept their history
