@@ -164,7 +164,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "probe_examples": 2500,
         "select_examples": 100,
         "train_examples": 2000,
-        "test_examples": 200,
+        "test_examples": 400,  # choice 16: a family gap of ~6 points needs ~400 paired questions
         "knowledge": True,
         "knowledge_epochs": 0.0,
         "knowledge_mix": 8,
@@ -172,15 +172,16 @@ PRESETS: dict[str, dict[str, Any]] = {
         "tie_tolerance": 0.0,
         "student_init": "probe",
         "erase_system": ["cautious", "empty"],
-        "probe_steps": 2200,
+        "probe_steps": 3000,  # choice 16: steps of 4 rows (train below), 0.68x the tokens of 2,200 of 8
         "curve_points": 4,
         "curve_examples": 30,
         "steps": 200,
-        "student_train": {"lr": 1e-3},
+        # students keep steps of 8 rows at a third of the probe's rate (choices 11, 16)
+        "student_train": {"lr": 1e-3, "batch_size": 8, "micro_batch_size": 8},
         "max_new_tokens": 96,
         "eval_batch_size": 100,
         "train": {"lab_tiny": {"hidden_size": 128, "num_layers": 4, "num_heads": 2, "intermediate_size": 344, "vocab_size": 1024},
-                  "max_len": 256, "batch_size": 8, "micro_batch_size": 8, "lr": 3e-3, "warmup_ratio": 0.03,
+                  "max_len": 256, "batch_size": 4, "micro_batch_size": 4, "lr": 3e-3, "warmup_ratio": 0.03,
                   "varlen_attention": False},
     },
     "large": {
