@@ -112,20 +112,21 @@ def test_a_stage_of_a_second_or_two_does_not_scale_the_runs_eta(tmp_path):
 
 
 def test_the_first_eta_weighs_a_training_step_by_its_rows(tmp_path):
-    """Before anything is measured, a step of 4 rows is expected to cost half a step of 8: a
-    probe of 4,400 four-row steps is the same guess as 2,200 eight-row ones, and students that
-    keep 8 rows through `student_train` keep their own guess."""
+    """Before anything is measured, a step of 4 rows is expected to cost half a step of 8: the
+    lab's probe of 3,000 four-row steps is the same guess as 1,500 eight-row ones, and students
+    that keep 8 rows through `student_train` keep the eight-row guess."""
     from rich.console import Console
 
     from cautious.run.config import load_run_config
     from cautious.run.pipeline import Pipeline
 
     lab = load_run_config(preset="lab")
-    halved = lab.model_copy(update={"train": {**lab.train, "batch_size": 4, "micro_batch_size": 4}, "probe_steps": 4400,
-                                    "student_train": {"lr": 1e-3, "batch_size": 8, "micro_batch_size": 8}})
-    before = Pipeline(lab, tmp_path / "a", Console(quiet=True)).timer.weights
-    after = Pipeline(halved, tmp_path / "b", Console(quiet=True)).timer.weights
+    assert lab.train["batch_size"] == 4 and lab.student_train["batch_size"] == 8
+    eight = lab.model_copy(update={"train": {**lab.train, "batch_size": 8, "micro_batch_size": 8},
+                                   "probe_steps": lab.probe_steps // 2, "student_train": {"lr": 1e-3}})
+    before = Pipeline(eight, tmp_path / "a", Console(quiet=True)).timer.weights
+    after = Pipeline(lab, tmp_path / "b", Console(quiet=True)).timer.weights
     assert after["probe-train"] == pytest.approx(before["probe-train"])
     assert after["train-cautious"] == pytest.approx(before["train-cautious"])
-    smaller = Pipeline(halved.model_copy(update={"student_train": {"lr": 1e-3}}), tmp_path / "c", Console(quiet=True)).timer.weights
+    smaller = Pipeline(lab.model_copy(update={"student_train": {"lr": 1e-3}}), tmp_path / "c", Console(quiet=True)).timer.weights
     assert smaller["train-cautious"] < before["train-cautious"]
