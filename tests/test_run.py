@@ -395,3 +395,18 @@ def test_a_skipped_stage_keeps_the_seconds_it_took_when_it_ran(tmp_path):
     again = StageTimer(tmp_path, {}, console=Console(quiet=True))
     again.run("probe-train", {"k": 1}, [], lambda d: pytest.fail("an unchanged stage must not run again"))
     assert again.skipped == ["probe-train"] and again.times == {"probe-train": 561.76}
+
+
+def test_a_config_with_its_own_train_settings_does_not_inherit_the_lab_students_delta(tmp_path):
+    """The lab preset's `student_train` (8-row steps, lr 1e-3) is a delta over the lab's own
+    `train:`; a config that writes its own `train:` (a real student's batch and learning rate)
+    gets its students trained by that, unless it writes `student_train` itself."""
+    own = tmp_path / "own.yaml"
+    own.write_text("preset: lab\ntrain: {lab_tiny: {hidden_size: 32}, batch_size: 64, micro_batch_size: 8, lr: 2.0e-5}\n")
+    assert load_run_config(own).student_train == {}
+    assert load_run_config(preset="lab").student_train == {"lr": 1e-3, "batch_size": 8, "micro_batch_size": 8}
+    kept = tmp_path / "kept.yaml"
+    kept.write_text("preset: lab\ntrain: {batch_size: 64}\nstudent_train: {lr: 3.0e-4}\n")
+    assert load_run_config(kept).student_train == {"lr": 3e-4}
+    real = load_run_config(Path(__file__).parents[1] / "configs" / "real-teacher-student.yaml")
+    assert real.student_train == {} and real.train["batch_size"] == 64

@@ -229,6 +229,11 @@ def load_run_config(path: Path | None = None, preset: str | None = None) -> RunC
         for key in ("task_knobs", "task_candidates"):
             if key not in data and isinstance(merged.get(key), dict):
                 merged[key] = {t: v for t, v in merged[key].items() if t in data["tasks"]}
+    if "train" in data and "student_train" not in data:
+        # `student_train` is a delta over the preset's own `train:` (the lab's students keep
+        # 8-row steps at a third of its probe's rate); a file that writes its own `train:` has
+        # not asked for that delta, so its students train exactly as its `train:` says.
+        merged["student_train"] = {}
     try:
         return RunConfig.model_validate(merged)
     except ValidationError as exc:
