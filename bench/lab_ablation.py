@@ -20,7 +20,11 @@ then the probe's score matrix, the wall time of every stage and the verdict on t
 Writes bench/results/lab_ablation.json: seed 0's full summary (the `make run` result) under
 `summary`, every seed's under `seeds`, mean ± sd over seeds under `across_seeds`, and with
 `--budgets` one summary per budget under `budgets` (the gap between students at each).
-Timings depend on the machine and on what else runs on it; accuracies are seeded.
+Timings depend on the machine and on what else runs on it; accuracies are seeded. So the JSON
+also says how fast the host was: right after the runs, 60 probe steps of 8 rows on seed 0's
+probe data are timed (`machine.speed`) against the same step on the machine that set the
+12-minute budget, and seed 0's wall is restated at that machine's speed
+(`wall_seconds_at_reference_speed`).
 """
 
 from __future__ import annotations
@@ -56,6 +60,40 @@ def cpu_description() -> dict:
     model = fields.get("model name") or fields.get("Model") or fields.get("Hardware") or platform.processor() or platform.machine()
     flags = set(fields.get("flags", "").split())
     return {"cpu_model": model, "cpu_units": sorted(flags & CPU_UNITS)}
+
+
+#: The lab probe's step of 8 packed 256-token rows on the 2-core AVX2-only machine that set
+#: `make run`'s 12-minute budget (its probe ran at ~0.19 s a step there). A wall time here times
+#: (that / this host's own step) is what the run would have taken on that machine.
+REFERENCE_8ROW_STEP_S = 0.19
+
+
+def host_speed(cfg, folder: Path, steps: int) -> dict | None:
+    """Time `steps` probe steps of 8 rows on `folder`'s own probe data, right after its run.
+
+    Why: a timing is only comparable with a budget if one knows how fast the host was at the
+    time; the same 2-core VM ran the same probe step from 0.09 to 0.15 s within a day (other
+    tenants). The step is the probe's (same model shape, data, 2 threads) at 8 rows, the shape
+    the budget's reference machine was measured in. None when the run trained no probe."""
+    import statistics
+    import tempfile
+
+    from cautious.train import train
+    from cautious.run.pipeline import validate_train_settings
+
+    data = folder / "probe-data" / "train.jsonl"
+    if cfg.probe is not None or not data.exists():
+        return None
+    facts = folder / "data" / "facts.txt"
+    mix = [str(facts)] * cfg.knowledge_mix if cfg.knowledge and facts.exists() and facts.stat().st_size else []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = {**cfg.train, "seed": cfg.seed, "batch_size": 8, "micro_batch_size": 8, "output_dir": tmp, "progress": False,
+                    "save_every": 0, "stages": [{"name": "strategies", "datasets": [str(data), *mix], "max_steps": steps}]}
+        train(validate_train_settings(settings), overwrite=True, log=lambda *a, **k: None)
+        seconds = [json.loads(line)["step_s"] for line in (Path(tmp) / "metrics.jsonl").read_text().splitlines()]
+    step = statistics.median(seconds[1:] or seconds)  # the first step warms the kernels up
+    return {"probe_8row_step_s": round(step, 4), "steps": steps, "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "reference_8row_step_s": REFERENCE_8ROW_STEP_S, "reference_over_host": round(REFERENCE_8ROW_STEP_S / step, 3)}
 
 
 def print_seed(summary: dict, conds: list[str], wall: float) -> None:
@@ -177,6 +215,12 @@ def main() -> None:
                "wall_seconds": summary["wall_seconds"], "process_seconds": round(wall, 1),
                "config": cfg.model_dump(mode="json"), "summary": summary}
         (runs if budget == 1.0 else curve).append(row)
+    # how fast this host was, measured after the runs on seed 0's probe data (not in --smoke's toy sizes' time)
+    speed = host_speed(base.model_copy(update={"seed": 0}), a.work / "seed0", 3 if a.smoke else 60) if runs else None
+    if speed:
+        print(f"\nhost speed: a probe step of 8 rows took {speed['probe_8row_step_s']:.3f} s here, "
+              f"{REFERENCE_8ROW_STEP_S} s on the budget's reference machine: seed 0's {runs[0]['wall_seconds']:.0f} s "
+              f"are ~{runs[0]['wall_seconds'] * speed['reference_over_host']:.0f} s there")
     if curve:  # any budget other than 1x was run: the curve includes seed 0 at 1x
         curve = sorted(curve + [runs[0]], key=lambda r: r["budget"])
 
@@ -186,8 +230,9 @@ def main() -> None:
                     # set to AVX2 to time an AVX-512/AMX CPU as an AVX2-only one (README)
                     "isa_limits": {k: os.environ.get(k) for k in ("MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY")},
                     "load_average_before": [round(x, 2) for x in load_before], "load_average_after": [round(x, 2) for x in os.getloadavg()],
-                    "python": sys.version.split()[0], "torch": torch.__version__},
-        "wall_seconds": runs[0]["wall_seconds"], "config": runs[0]["config"], "summary": runs[0]["summary"],
+                    "python": sys.version.split()[0], "torch": torch.__version__, "speed": speed},
+        "wall_seconds": runs[0]["wall_seconds"],
+        "wall_seconds_at_reference_speed": round(runs[0]["wall_seconds"] * speed["reference_over_host"], 1) if speed else None, "config": runs[0]["config"], "summary": runs[0]["summary"],
     }  # fmt: skip
     if curve:
         result["budgets"] = [{k: r[k] for k in ("budget", "probe_steps", "steps", "wall_seconds", "process_seconds", "summary")} for r in curve]

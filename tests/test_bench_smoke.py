@@ -57,7 +57,12 @@ def test_the_bench_script_runs_its_cheapest_path(script, tmp_path, monkeypatch, 
         torch.set_num_threads(threads)
     printed = capsys.readouterr().out
     assert "SKIP" not in printed and "skipped" not in printed, printed
-    assert json.loads(out.read_text()), f"{script} wrote no result"
+    result = json.loads(out.read_text())
+    assert result, f"{script} wrote no result"
+    if script == "lab_ablation.py":  # a timing says how fast the host was when it was taken
+        speed = result["machine"]["speed"]
+        assert speed["probe_8row_step_s"] > 0 and speed["steps"] == 3
+        assert result["wall_seconds_at_reference_speed"] == pytest.approx(result["wall_seconds"] * speed["reference_over_host"], abs=0.1)
 
 
 @pytest.mark.parametrize("args, says", [
