@@ -78,8 +78,8 @@ def host_speed(cfg, folder: Path, steps: int) -> dict | None:
     import statistics
     import tempfile
 
-    from cautious.train import train
     from cautious.run.pipeline import validate_train_settings
+    from cautious.train import train
 
     data = folder / "probe-data" / "train.jsonl"
     if cfg.probe is not None or not data.exists():
