@@ -62,7 +62,8 @@ def test_the_bench_script_runs_its_cheapest_path(script, tmp_path, monkeypatch, 
     if script == "lab_ablation.py":  # a timing says how fast the host was when it was taken
         speed = result["machine"]["speed"]
         assert speed["probe_8row_step_s"] > 0 and speed["steps"] == 3
-        assert result["wall_seconds_at_reference_speed"] == pytest.approx(result["wall_seconds"] * speed["reference_over_host"], abs=0.1)
+        # the reference is the lab probe's step: a toy model's wall is not restated by it
+        assert result["wall_seconds_at_reference_speed"] is None
 
 
 @pytest.mark.parametrize("args, says", [
