@@ -410,3 +410,38 @@ def test_a_config_with_its_own_train_settings_does_not_inherit_the_lab_students_
     assert load_run_config(kept).student_train == {"lr": 3e-4}
     real = load_run_config(Path(__file__).parents[1] / "configs" / "real-teacher-student.yaml")
     assert real.student_train == {} and real.train["batch_size"] == 64
+
+
+@pytest.mark.skipif(len(__import__("os").sched_getaffinity(0)) < 2, reason="lanes need 2 cores")
+def test_students_in_lanes_train_exactly_as_alone_and_a_rerun_skips_them(smoke_run, tmp_path):
+    """The smoke run's students again, two at a time (1 thread each, as the smoke preset trains
+    anyway), in a copy of its folder: the same losses step by step; the wall counts the overlap once."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from cautious.cli import app
+
+    serial, _ = smoke_run
+    lanes = tmp_path / "lanes"
+    shutil.copytree(serial, lanes)
+    config = tmp_path / "lanes.yaml"
+    config.write_text("preset: smoke\nparallel_students: 2\n")
+    result = CliRunner().invoke(app, ["run", "-c", str(config), "--out", str(lanes), "--no-progress"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert "2 at a time, 1 thread(s) each" in out and "✓ train-cautious" in out, out
+    assert "▶ probe-train" not in result.stdout  # only the students' stages ran again
+    students = ("cautious", "direct-only", "step-by-step-only", "cautious-no-erasure")
+    for name in students:
+        losses = [[json.loads(line)["loss"] for line in (run / f"train-{name}" / "model" / "metrics.jsonl").read_text().splitlines()]
+                  for run in (serial, lanes)]
+        assert losses[0] == losses[1], name
+        assert (lanes / "logs" / f"{name}.log").exists()
+    summary = json.loads((lanes / "summary.json").read_text())
+    assert summary["student_lanes"] == {"lanes": 2, "threads": 1}
+    assert set(summary["students"]) == set(students)
+    branch = [summary["stage_seconds"][f"{k}-{n}"] for n in students for k in ("train", "eval")]
+    assert summary["wall_seconds"] < round(sum(summary["stage_seconds"].values()), 1) - min(branch)
+    again = CliRunner().invoke(app, ["run", "-c", str(config), "--out", str(lanes), "--no-progress"], catch_exceptions=False)
+    assert again.exit_code == 0 and "at a time" not in again.stdout and "▶ train" not in again.stdout

@@ -116,6 +116,12 @@ class RunConfig(_Strict):
     #: strategy when told, as Orca 2's students start from a base model that can already reason
     #: when asked; fine-tuning then teaches which strategy to use with the instruction erased.
     student_init: Literal["model", "probe"] = "model"
+    #: How many students train and are evaluated at once after `select`, each in its own process
+    #: with the CPU's cores shared out (`run/lanes.py`): on 2 cores, two 1-thread students side
+    #: by side do 1.5x the work of one 2-thread student. 1: one after another. A GPU run and a
+    #: 1-core machine use 1. The thread count is part of a student's fingerprint (it changes
+    #: the floats), so a student trained in a lane is never mixed up with one trained alone.
+    parallel_students: int = Field(1, ge=1)
 
     # Evaluation
     test_examples: int = Field(60, gt=0, description="held-out test examples per task")
@@ -178,6 +184,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "steps": 200,
         # students keep steps of 8 rows at a third of the probe's rate (choices 11, 16)
         "student_train": {"lr": 1e-3, "batch_size": 8, "micro_batch_size": 8},
+        "parallel_students": 2,  # two students at a time, 1 thread each on 2 cores (run/lanes.py)
         "max_new_tokens": 96,
         "eval_batch_size": 100,
         "train": {"lab_tiny": {"hidden_size": 128, "num_layers": 4, "num_heads": 2, "intermediate_size": 344, "vocab_size": 1024},

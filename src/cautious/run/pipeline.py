@@ -20,6 +20,7 @@ Every stage is skipped on a rerun if its inputs did not change (`stages.py`).
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,10 @@ from cautious.errors import UserError
 from cautious.jsonl import atomic_writer, read_records, write_records
 from cautious.lab.base import LabTask, with_knobs
 from cautious.records import Example, Strategy, TeacherAnswer
-from cautious.run.config import RunConfig
+from cautious.run.config import RunConfig, StudentSpec
+from cautious.run.lanes import lane_plan, makespan, run_lanes
 from cautious.run.report import write_report
-from cautious.run.stages import StageTimer
+from cautious.run.stages import StageTimer, _fmt
 from cautious.run.summary import selected_strategies, summarize
 from cautious.select import SelectConfig, SelectResult, select_strategies
 from cautious.task import draw_examples
@@ -149,6 +151,51 @@ class Pipeline:
         cfg = self._train_config(stage_dir, data, steps, init, knows_facts, checkpoints, overrides)
         train(cfg, overwrite=True, log=lambda *a, **k: None)
 
+    def _train_keys(self) -> dict[str, Any]:
+        return self._settings("train", "knowledge", "knowledge_epochs", "knowledge_mix", "seed")
+
+    def _probe_refs(self) -> tuple[str, str, list[Path]]:
+        """The probe as a model spec, as a fingerprint key and as fingerprint inputs.
+
+        A probe trained here is named in fingerprints by its place in the run folder, not by the
+        path the folder was reached through (runs/x, ./runs/x and /abs/runs/x are one run); its
+        content is an input (its stage.json)."""
+        if self.cfg.probe is None:
+            pt = self.out / "probe-train"
+            return f"hf:{pt / 'model'}", "hf:probe-train/model", [pt / "stage.json"]
+        return self.cfg.probe, self.cfg.probe, []
+
+    def _student_stages(self, s: StudentSpec, threads: int | None) -> list[tuple[str, Any, list[Path], Any, Any]]:
+        """A student's `train-*` and `eval-*` stages as (name, settings, inputs, fn, legacy settings).
+
+        `threads`: set for a student trained in a lane (`lanes.py`); it changes the training's
+        floats, so it joins the fingerprint, and the serial run's fingerprints stay as they were."""
+        cfg, data = self.cfg, self.out / "data"
+        probe_spec, probe_key, probe_inputs = self._probe_refs()
+        init = self._student_init(probe_spec)
+        init_inputs = probe_inputs if init is not None else []
+        knows_facts = cfg.probe is None  # a probe this run trained had the knowledge stage; a ready one may not
+        e, tr = self.out / f"erase-{s.name}", self.out / f"train-{s.name}"
+        # student_train joins the fingerprint only when set, so existing run folders keep theirs
+        student_keys = self._train_keys() | {"steps": cfg.steps} | ({"student_train": cfg.student_train} if cfg.student_train else {})
+        overrides = dict(cfg.student_train)
+        if threads:
+            student_keys, overrides = student_keys | {"threads": threads}, overrides | {"threads": threads}
+        return [
+            (f"train-{s.name}", student_keys | {"init": self._student_init(probe_key)}, [e / "train.jsonl", data / "facts.txt", *init_inputs],
+             lambda d: self._train(d, e / "train.jsonl", cfg.steps, init, knows_facts, overrides=overrides), student_keys | {"init": init}),
+            (f"eval-{s.name}", self._settings("systems", "max_new_tokens"), [data / "test.jsonl", tr / "stage.json"],
+             lambda d: self.stage_eval(d, tr / "model", s.name), None),
+        ]
+
+    def run_student(self, name: str, threads: int) -> None:
+        """One student's training and test, as a lane runs it (`lanes.py`)."""
+        spec = next((s for s in self.cfg.students if s.name == name), None)
+        if spec is None:
+            raise UserError(f"run config: no student named {name!r}")
+        for stage, keys, inputs, fn, legacy in self._student_stages(spec, threads):
+            self.timer.run(stage, keys, inputs, fn, legacy=legacy)
+
     def _student_init(self, probe_spec: str) -> str | None:
         """The checkpoint every student starts from (None: the `train:` model)."""
         if self.cfg.student_init == "model":
@@ -257,7 +304,8 @@ class Pipeline:
                                             "facts_per_line", "task_knobs"),
                      [], self.stage_data)
         data_files = sorted(data.glob("*.jsonl")) + [data / "facts.txt"]
-        train_keys = self._settings("train", "knowledge", "knowledge_epochs", "knowledge_mix", "seed")
+        train_keys = self._train_keys()
+        probe_spec, probe_key, probe_inputs = self._probe_refs()
         if cfg.probe is None:
             pd = t.run("probe-data", self._settings("teacher", "candidates", "task_candidates", "teacher_max_tokens", "instructions") | {"strategies": _digest(self.catalog)},
                        [data / "probe.jsonl"], self.stage_probe_data)
@@ -265,13 +313,6 @@ class Pipeline:
             pt = t.run("probe-train", train_keys | {"steps": probe_steps, "curve_points": cfg.curve_points},
                        [pd / "train.jsonl", data / "facts.txt"],
                        lambda d: self._train(d, pd / "train.jsonl", probe_steps, checkpoints=cfg.curve_points))
-            probe_spec, probe_inputs = f"hf:{pt / 'model'}", [pt / "stage.json"]
-        else:
-            probe_spec, probe_inputs = cfg.probe, []
-        # A probe trained here is named in fingerprints by its place in the run folder, not by
-        # the path the folder was reached through (runs/x, ./runs/x and /abs/runs/x are one
-        # run); its content is an input (its stage.json). `legacy`: folders marked before.
-        probe_key = "hf:probe-train/model" if cfg.probe is None else probe_spec
         # select_intervals joins the fingerprint only when changed, so existing run folders keep theirs
         select_keys = self._settings("candidates", "task_candidates", "select_examples", "tie_tolerance", "max_new_tokens", "instructions",
                                      "select_score") | ({} if cfg.select_intervals else {"select_intervals": False})
@@ -280,9 +321,6 @@ class Pipeline:
         if cfg.probe is None and cfg.curve_points:
             t.run("probe-curve", self._settings("candidates", "task_candidates", "curve_examples", "max_new_tokens", "instructions"),
                   [data / "dev.jsonl", pt / "stage.json"], lambda d: self.stage_probe_curve(d, pt))
-        init = self._student_init(probe_spec)
-        init_inputs = probe_inputs if init is not None else []
-        knows_facts = cfg.probe is None  # a probe this run trained had the knowledge stage; a ready one may not
         answers: dict[str, Path] = {}
         for s in cfg.students:
             key = s.strategy
@@ -293,20 +331,27 @@ class Pipeline:
                 answers[key] = g / "answers.jsonl"
             else:
                 t.skipped.append(f"generate-{s.name}")
-            e = t.run(f"erase-{s.name}", self._settings("erase_system") | {"erase": s.erase}, [answers[key]],
-                      lambda d, s=s, key=key: self.stage_erase(d, answers[key], keep_instruction=not s.erase))
-            # student_train joins the fingerprint only when set, so existing run folders keep theirs
-            student_keys = train_keys | {"steps": cfg.steps} | ({"student_train": cfg.student_train} if cfg.student_train else {})
-            init_key = self._student_init(probe_key)
-            tr = t.run(f"train-{s.name}", student_keys | {"init": init_key}, [e / "train.jsonl", data / "facts.txt", *init_inputs],
-                       lambda d, e=e: self._train(d, e / "train.jsonl", cfg.steps, init, knows_facts, overrides=cfg.student_train),
-                       legacy=student_keys | {"init": init})
-            t.run(f"eval-{s.name}", self._settings("systems", "max_new_tokens"), [data / "test.jsonl", tr / "stage.json"],
-                  lambda d, tr=tr, s=s: self.stage_eval(d, tr / "model", s.name))
+            t.run(f"erase-{s.name}", self._settings("erase_system") | {"erase": s.erase}, [answers[key]],
+                  lambda d, s=s, key=key: self.stage_erase(d, answers[key], keep_instruction=not s.erase))
+        lanes, threads = lane_plan(cfg.parallel_students, len(cfg.students))
+        if lanes > 1:
+            todo = [s.name for s in cfg.students if not all(t.finished(name, keys, inputs) for name, keys, inputs, _, _ in self._student_stages(s, threads))]
+            if todo:
+                self.console.print(f"[bold]▶ students[/] {', '.join(todo)}: {lanes} at a time, {threads} thread(s) each  "
+                                   f"(run elapsed {_fmt(time.perf_counter() - t.started)}{t._eta()})")
+                run_lanes(self.out, todo, lanes, threads, write=lambda line: self.console.print(line, highlight=False, markup=False),
+                          elapsed=time.perf_counter() - t.started)
+        for s in cfg.students:  # after lanes: every stage is finished, and this collects its seconds
+            for name, keys, inputs, fn, legacy in self._student_stages(s, threads if lanes > 1 else None):
+                t.run(name, keys, inputs, fn, legacy=legacy, quiet=lanes > 1)
         summary = summarize(cfg, self.out, [task.name for task in self.tasks])
         t.run("report", {"summary": summary}, [], lambda d: write_report(cfg, self.out, summary, d))
         summary["stage_seconds"] = dict(t.times)
         summary["wall_seconds"] = round(sum(t.times.values()), 1)
+        if lanes > 1:  # the students' stages overlapped: the wall counts their lanes' makespan once
+            branch = [t.times.get(f"train-{s.name}", 0.0) + t.times.get(f"eval-{s.name}", 0.0) for s in cfg.students]
+            summary["wall_seconds"] = round(sum(t.times.values()) - sum(branch) + makespan(branch, lanes), 1)
+            summary["student_lanes"] = {"lanes": lanes, "threads": threads}
         with atomic_writer(self.out / "summary.json") as fh:
             json.dump(summary, fh, indent=2)
         return summary

@@ -72,6 +72,8 @@ class StageTimer:
     skipped: list[str] = field(default_factory=list)
     current: str | None = None
     current_started: float = 0.0
+    #: Off in a lane (`lanes.py`): it runs one student's stages and cannot see the run's ETA.
+    show_eta: bool = True
 
     def _paces(self, bar=None) -> tuple[dict[str, float], float]:
         """Actual over expected seconds, per kind and overall, from what was measured."""
@@ -109,17 +111,27 @@ class StageTimer:
         return left
 
     def _eta(self) -> str:
-        return _fmt(self.eta_seconds())
+        return f", ETA {_fmt(self.eta_seconds())}" if self.show_eta else ""
 
     def _bar_word(self, bar) -> str:
         return f"run ETA {_fmt(self.eta_seconds(bar))}"
 
-    def run(self, name: str, settings: Any, inputs: list[Path], fn: Callable[[Path], Any], *, legacy: Any = None) -> Path:
+    def finished(self, name: str, settings: Any, inputs: list[Path]) -> bool:
+        """Whether `name` is on disk, finished, under these settings and inputs (`run` would skip it)."""
+        try:
+            previous = json.loads((self.root / name / "stage.json").read_text())
+        except (OSError, json.JSONDecodeError):
+            return False
+        return "seconds" in previous and previous.get("fingerprint") == fingerprint(settings, inputs)
+
+    def run(self, name: str, settings: Any, inputs: list[Path], fn: Callable[[Path], Any], *, legacy: Any = None,
+            quiet: bool = False) -> Path:
         """Run `fn(stage_dir)` unless an identical run of this stage is already on disk.
 
         `legacy`: the settings as an earlier version fingerprinted them; a finished stage
         marked with that fingerprint counts as identical (and is re-marked with the new one),
-        so a change in what goes into a fingerprint does not rerun existing folders."""
+        so a change in what goes into a fingerprint does not rerun existing folders. `quiet`: a
+        skipped stage prints nothing (the run collecting what its lanes just ran)."""
         stage_dir = self.root / name
         marker = stage_dir / "stage.json"
         fp = fingerprint(settings, inputs)
@@ -136,7 +148,8 @@ class StageTimer:
         if previous.get("fingerprint") == fp and "seconds" in previous:
             self.skipped.append(name)
             self.times[name] = float(previous["seconds"])  # what the stage took when it ran: a resumed run's totals stay true
-            self.console.print(f"[dim]✓ {name:<28} unchanged, skipped ({_fmt(previous.get('seconds', 0))} when it ran)[/]")
+            if not quiet:
+                self.console.print(f"[dim]✓ {name:<28} unchanged, skipped ({_fmt(previous.get('seconds', 0))} when it ran)[/]")
             return stage_dir
         if previous.get("stage") == name and previous.get("fingerprint") != fp:
             # This stage made what is there from other settings or inputs: resuming it would
@@ -147,7 +160,7 @@ class StageTimer:
         # Started, not finished: an interrupted stage with the same fingerprint resumes in place.
         with atomic_writer(marker) as fh:
             json.dump({"stage": name, "fingerprint": fp}, fh)
-        self.console.print(f"[bold]▶ {name}[/]  (run elapsed {_fmt(time.perf_counter() - self.started)}, ETA {self._eta()})")
+        self.console.print(f"[bold]▶ {name}[/]  (run elapsed {_fmt(time.perf_counter() - self.started)}{self._eta()})")
         t0 = self.current_started = time.perf_counter()
         self.current = name
         progress.watch(self._bar_word, scope=name)  # the stage's bars say which stage, and the run's ETA
@@ -160,7 +173,7 @@ class StageTimer:
         self.times[name] = seconds
         with atomic_writer(marker) as fh:
             json.dump({"stage": name, "fingerprint": fp, "seconds": round(seconds, 2)}, fh)
-        self.console.print(f"[green]✓ {name:<28}[/] {_fmt(seconds)}   (run elapsed {_fmt(time.perf_counter() - self.started)}, ETA {self._eta()})")
+        self.console.print(f"[green]✓ {name:<28}[/] {_fmt(seconds)}   (run elapsed {_fmt(time.perf_counter() - self.started)}{self._eta()})")
         return stage_dir
 
 
