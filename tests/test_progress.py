@@ -130,3 +130,10 @@ def test_the_first_eta_weighs_a_training_step_by_its_rows(tmp_path):
     assert after["train-cautious"] == pytest.approx(before["train-cautious"])
     smaller = Pipeline(lab.model_copy(update={"student_train": {"lr": 1e-3}}), tmp_path / "c", Console(quiet=True)).timer.weights
     assert smaller["train-cautious"] < before["train-cautious"]
+    # students side by side (the lab's two lanes) are expected to take less wall each
+    from cautious.run.lanes import LANE_SPEEDUP, lane_plan
+
+    serial = Pipeline(lab.model_copy(update={"parallel_students": 1}), tmp_path / "d", Console(quiet=True)).timer.weights
+    lanes = lane_plan(lab.parallel_students, len(lab.students))[0]
+    assert serial["train-cautious"] == pytest.approx(after["train-cautious"] * (LANE_SPEEDUP if lanes > 1 else 1))
+    assert serial["probe-train"] == after["probe-train"]

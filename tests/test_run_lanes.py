@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cautious.errors import UserError
@@ -40,5 +42,15 @@ def test_a_failing_lane_is_one_line_naming_the_student_and_its_log(tmp_path):
         run_lanes(tmp_path, ["cautious"], lanes=1, threads=1, write=lines.append)
     message = str(err.value)
     assert message.startswith("student 'cautious': error: ") and "run.json: cannot read the run's config" in message
-    assert "\n" not in message and str(tmp_path / "logs" / "cautious.log") in message
-    assert "Traceback" not in (tmp_path / "logs" / "cautious.log").read_text()
+    assert "\n" not in message and str(tmp_path / "logs" / "lane-0.log") in message  # it failed before the student began
+    assert "Traceback" not in (tmp_path / "logs" / "lane-0.log").read_text()
+
+
+def test_a_student_that_fails_in_a_lane_is_named_with_its_own_log(tmp_path):
+    from cautious.run.config import load_run_config
+
+    (tmp_path / "run.json").write_text(json.dumps(load_run_config(preset="smoke").model_dump(mode="json")))
+    with pytest.raises(UserError) as err:
+        run_lanes(tmp_path, ["ghost"], lanes=2, threads=1, write=lambda line: None)
+    log = tmp_path / "logs" / "ghost.log"
+    assert str(err.value) == f"student 'ghost': error: run config: no student named 'ghost' (its log: {log})"

@@ -32,7 +32,7 @@ from cautious.jsonl import atomic_writer, read_records, write_records
 from cautious.lab.base import LabTask, with_knobs
 from cautious.records import Example, Strategy, TeacherAnswer
 from cautious.run.config import RunConfig, StudentSpec
-from cautious.run.lanes import lane_plan, makespan, run_lanes
+from cautious.run.lanes import LANE_SPEEDUP, lane_plan, makespan, run_lanes
 from cautious.run.report import write_report
 from cautious.run.stages import StageTimer, _fmt
 from cautious.run.summary import selected_strategies, summarize
@@ -94,6 +94,8 @@ class Pipeline:
                     "train": w["train_start"] + w["train_step"] * cfg.steps * {**cfg.train, **cfg.student_train}.get("batch_size", 8) / 8,
                     "eval": w["generation"] * len(cfg.systems) * len(self.tasks) * cfg.test_examples,
                 }.get(kind, w.get(kind, 0.0))
+        if lane_plan(cfg.parallel_students, len(cfg.students))[0] > 1:  # students side by side: less wall each
+            weights |= {k: v / LANE_SPEEDUP for k, v in weights.items() if k.startswith(("train-", "eval-"))}
         self.timer = StageTimer(out, weights, self.console)
         # A bad `train:` key must fail now, not after the probe has trained for minutes.
         validate_train_settings({**cfg.train, "stages": [{"datasets": ["(checked later)"]}]})
