@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def run(
         config: Path = typer.Option(None, "--config", "-c", help="YAML run config (any RunConfig key); default: the lab."),
-        preset: str = typer.Option(None, help="smoke (≤ 1 min), lab (default, ≈10–12 min on 2 AVX2-only cores; seed 0 measured 12m05s) or large."),
+        preset: str = typer.Option(None, help="smoke (≤ 1 min), lab (default, ≈10–12 min on 2 AVX2-only cores; measured 12m02s–12m17s on a slow one) or large."),
         out: Path = typer.Option(None, "--out", "-o", help="Run folder (default: runs/<preset>)."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of tables."),
         progress: bool = PROGRESS_OPTION,

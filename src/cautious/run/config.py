@@ -134,7 +134,7 @@ class RunConfig(_Strict):
         return self.task_candidates.get(task, self.candidates)
 
 
-#: Sizes for each preset. `lab` targets ≤ 12 minutes on 2 AVX2-only CPU cores (measured: 10-12, up to 16 when the host is slow; README), `smoke` ≤ 1.
+#: Sizes for each preset. `lab` targets ≤ 12 minutes on 2 AVX2-only CPU cores (measured: 12-12.3 on a host ~1.3x slower than the target's machine, up to 16 when it was slower still; README), `smoke` ≤ 1.
 PRESETS: dict[str, dict[str, Any]] = {
     # The lab's design at toy sizes: every stage and figure of the report in about a minute.
     "smoke": {
