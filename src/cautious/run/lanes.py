@@ -127,20 +127,19 @@ def run_lanes(out: Path, names: list[str], lanes: int, threads: int, write=print
             with lock:
                 feed(w)
             w["relay"].start()
-        while any(w["proc"].poll() is None for w in workers):
+        # Done when every student has reported back, not when every worker has exited: a
+        # worker's interpreter takes seconds to tear torch down, and its stages are on disk.
+        while sum(len(w["finished"]) for w in workers) < len(names):
             for w in workers:
-                if w["proc"].poll() not in (None, 0):
-                    w["relay"].join()
+                code = w["proc"].poll()
+                if code is not None and (code != 0 or w["name"] is not None):
+                    w["relay"].join()  # its last lines are in before the error is read
                     raise UserError(_failure(w, logs))
-            time.sleep(0.1)
-        for w in workers:
-            w["relay"].join()
-            if w["proc"].returncode != 0 or w["name"] is not None:
-                raise UserError(_failure(w, logs))
+            time.sleep(0.05)
     finally:
         for w in workers:
             if w["proc"].poll() is None:
-                w["proc"].terminate()
+                w["proc"].terminate()  # after the last DONE: a worker still shutting down
         for w in workers:
             w["proc"].wait()
             w["log"].close()
