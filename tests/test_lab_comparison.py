@@ -9,6 +9,7 @@ import random
 
 import pytest
 
+from cautious.errors import UserError
 from cautious.lab.comparison import Comparison
 
 FAMILY = Comparison()
@@ -51,6 +52,18 @@ def test_equal_prefix_knob_controls_shared_prefixes():
     share = [shared_prefix(p["a"], p["b"]) > 0 for p in problems(1000, seed=5)]
     assert 0.65 < sum(share) / len(share) < 0.85  # 0.7 by design, plus chance agreements
     assert all(shared_prefix(p["a"], p["b"]) > 0 for p in problems(300, seed=6, equal_prefix=1.0))
+
+
+def test_max_tail_knob_caps_the_digits_after_the_first_difference():
+    for tail in (0, 2):
+        ps = problems(400, seed=7, digits=6, equal_prefix=1.0, max_tail=tail)
+        assert {6 - 1 - shared_prefix(p["a"], p["b"]) for p in ps} == set(range(tail + 1))
+        assert all(len(FAMILY.solve(p).steps) >= 6 - tail for p in ps)  # the walk is at its longest
+    # no cap is the draw the family always made: the same numbers as without the knob
+    assert problems(50, seed=8, digits=6, equal_prefix=1.0, max_tail=None) == problems(50, seed=8, digits=6, equal_prefix=1.0)
+    for bad in (-1, 1.5, "2", True):
+        with pytest.raises(UserError, match="max_tail"):
+            problems(1, seed=0, max_tail=bad)
 
 
 def test_material_is_specific_to_the_problem():

@@ -3,7 +3,11 @@
 The control family: the answer is a copy of one of two numbers shown in the input, and the
 decision rests on one digit pair (the first from the left where they differ), so a tiny
 student may do as well with the short direct answer as with the digit-by-digit procedure.
-Shared prefixes (knob `equal_prefix`) keep it from being decidable by the first digit alone.
+Shared prefixes (knob `equal_prefix`) keep it from being decidable by the first digit alone;
+knob `max_tail` caps how many digits follow the first difference (0: the two numbers differ
+only in their last digit). With a short tail the direct answer is a copy of the shared prefix
+and one decision between two digits, while the left-to-right procedure writes one line per
+shared digit first: the longest walk for the easiest look (docs/lab.md, choice 22).
 
 Knob `answer: position` asks "the first or the second" instead of the number itself, so the
 answer is the decision alone, without a copy of the number. That is the form in which the
@@ -44,27 +48,32 @@ class Comparison(LabFamily):
     name = "comparison"
     description = "Pick the larger of two numbers with the same number of digits, often sharing a prefix."
     answer_type = "choice"
-    knobs = {"digits": 5, "equal_prefix": 0.7, "answer": "number"}
+    knobs = {"digits": 5, "equal_prefix": 0.7, "answer": "number", "max_tail": None}
     expected_strategy = "direct-answer"
 
     def corpus(self, **knobs: Any) -> list[str]:
         """How any two digits compare, as the steps write it (`7>3`, `3<7`, `5=5`)."""
         return [f"{x}{'>' if x > y else '<' if x < y else '='}{y}" for x in range(10) for y in range(10)]
 
-    def sample(self, rng: random.Random, digits: int, equal_prefix: float, answer: str = "number") -> Problem:
+    def sample(self, rng: random.Random, digits: int, equal_prefix: float, answer: str = "number",
+               max_tail: int | None = None) -> Problem:
         if answer not in ANSWER_FORMS:
             raise UserError(f"comparison: knob 'answer' must be one of {', '.join(ANSWER_FORMS)}, got {answer!r}")
-        problem = self._numbers(rng, digits, equal_prefix)
+        if max_tail is not None and (isinstance(max_tail, bool) or not isinstance(max_tail, int) or max_tail < 0):
+            raise UserError(f"comparison: knob 'max_tail' must be a whole number >= 0 or null, got {max_tail!r}")
+        problem = self._numbers(rng, digits, equal_prefix, max_tail)
         return problem if answer == "number" else {**problem, "answer": "position"}
 
-    def _numbers(self, rng: random.Random, digits: int, equal_prefix: float) -> Problem:
+    def _numbers(self, rng: random.Random, digits: int, equal_prefix: float, max_tail: int | None = None) -> Problem:
         if digits < 1:
             raise UserError(f"comparison: knob 'digits' must be at least 1, got {digits}")
         if not 0.0 <= equal_prefix <= 1.0:
             raise UserError(f"comparison: knob 'equal_prefix' must be a probability, got {equal_prefix}")
         if digits >= 2 and rng.random() < equal_prefix:
-            # Agree on the first `shared` digits, differ at the next one, then anything.
-            shared = rng.randint(1, digits - 1)
+            # Agree on the first `shared` digits, differ at the next one, then anything (at most
+            # `max_tail` digits of it). Without the cap the draw is the one it always was.
+            low = 1 if max_tail is None else max(1, digits - 1 - max_tail)
+            shared = rng.randint(low, digits - 1)
             prefix = str(rng.randint(1, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(shared - 1))
             x, y = rng.sample("0123456789", 2)
             tails = ["".join(str(rng.randint(0, 9)) for _ in range(digits - shared - 1)) for _ in range(2)]
