@@ -66,6 +66,16 @@ def test_max_tail_knob_caps_the_digits_after_the_first_difference():
             problems(1, seed=0, max_tail=bad)
 
 
+def test_digits_max_knob_draws_each_questions_length():
+    ps = problems(300, seed=9, digits=5, equal_prefix=1.0, digits_max=7)
+    assert {len(p["a"]) for p in ps} == {5, 6, 7} and all(len(p["a"]) == len(p["b"]) for p in ps)
+    assert all(FAMILY.solve(p).answer == str(max(int(p["a"]), int(p["b"]))) for p in ps)
+    assert problems(50, seed=8, digits=6, digits_max=None) == problems(50, seed=8, digits=6)
+    for bad in (4, 2.5, True):
+        with pytest.raises(UserError, match="digits_max"):
+            problems(1, seed=0, digits=5, digits_max=bad)
+
+
 def test_material_is_specific_to_the_problem():
     for p in problems(300, seed=2):
         sol, k = FAMILY.solve(p), shared_prefix(p["a"], p["b"])

@@ -37,7 +37,7 @@ SHAPES = {name: s.sections for name, s in CATALOG.items() if not s.steps}
 OTHER_KNOBS = {
     "arithmetic": {"digits": 4, "ops": "+"},
     "boolean_expressions": {"depth": 1, "operands": 3},
-    "comparison": {"digits": 3, "equal_prefix": 0.0, "answer": "position", "max_tail": 1},
+    "comparison": {"digits": 3, "equal_prefix": 0.0, "answer": "position", "max_tail": 1, "digits_max": 7},
     "counting": {"items": 8, "max_count": 2},
     "grammar": {"length": 7, "symbols": 4},
     "duplicate": {"items": 5},
@@ -50,7 +50,7 @@ OTHER_KNOBS = {
 BAD_KNOBS = {
     "arithmetic": [{"digits": 0}, {"ops": "*"}],
     "boolean_expressions": [{"operands": 0}, {"depth": -1}],
-    "comparison": [{"digits": 0}, {"equal_prefix": 1.5}, {"answer": "word"}, {"max_tail": -1}],
+    "comparison": [{"digits": 0}, {"equal_prefix": 1.5}, {"answer": "word"}, {"max_tail": -1}, {"digits_max": 1}],
     "counting": [{"items": 0}],
     "grammar": [{"length": 1}, {"symbols": 2}, {"symbols": 9}],
     "duplicate": [{"items": 2}, {"items": "eight"}],

@@ -4,7 +4,9 @@ The control family: the answer is a copy of one of two numbers shown in the inpu
 decision rests on one digit pair (the first from the left where they differ), so a tiny
 student may do as well with the short direct answer as with the digit-by-digit procedure.
 Shared prefixes (knob `equal_prefix`) keep it from being decidable by the first digit alone;
-knob `max_tail` caps how many digits follow the first difference (0: the two numbers differ
+knob `digits_max` draws each question's length between `digits` and it (so where a digit sits
+no longer says which digit of the number it is: the answer's copy must follow the number's
+own digits, not a fixed offset; choice 24); knob `max_tail` caps how many digits follow the first difference (0: the two numbers differ
 only in their last digit). With a short tail the direct answer is a copy of the shared prefix
 and one decision between two digits, while the left-to-right procedure writes one line per
 shared digit first: the longest walk for the easiest look (docs/lab.md, choice 22).
@@ -48,7 +50,7 @@ class Comparison(LabFamily):
     name = "comparison"
     description = "Pick the larger of two numbers with the same number of digits, often sharing a prefix."
     answer_type = "choice"
-    knobs = {"digits": 5, "equal_prefix": 0.7, "answer": "number", "max_tail": None}
+    knobs = {"digits": 5, "equal_prefix": 0.7, "answer": "number", "max_tail": None, "digits_max": None}
     expected_strategy = "direct-answer"
 
     def corpus(self, **knobs: Any) -> list[str]:
@@ -56,11 +58,17 @@ class Comparison(LabFamily):
         return [f"{x}{'>' if x > y else '<' if x < y else '='}{y}" for x in range(10) for y in range(10)]
 
     def sample(self, rng: random.Random, digits: int, equal_prefix: float, answer: str = "number",
-               max_tail: int | None = None) -> Problem:
+               max_tail: int | None = None, digits_max: int | None = None) -> Problem:
         if answer not in ANSWER_FORMS:
             raise UserError(f"comparison: knob 'answer' must be one of {', '.join(ANSWER_FORMS)}, got {answer!r}")
         if max_tail is not None and (isinstance(max_tail, bool) or not isinstance(max_tail, int) or max_tail < 0):
             raise UserError(f"comparison: knob 'max_tail' must be a whole number >= 0 or null, got {max_tail!r}")
+        if digits_max is not None:
+            if isinstance(digits_max, bool) or not isinstance(digits_max, int) or digits_max < digits:
+                raise UserError(f"comparison: knob 'digits_max' must be a whole number >= digits ({digits}) or null, got {digits_max!r}")
+            # Both numbers of a question have the same length, drawn per question; without the
+            # knob no draw is made, so every existing seed's numbers stay what they were.
+            digits = rng.randint(digits, digits_max)
         problem = self._numbers(rng, digits, equal_prefix, max_tail)
         return problem if answer == "number" else {**problem, "answer": "position"}
 
