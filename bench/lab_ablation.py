@@ -62,6 +62,21 @@ def cpu_description() -> dict:
     return {"cpu_model": model, "cpu_units": sorted(flags & CPU_UNITS)}
 
 
+def library_versions() -> dict:
+    """The versions of the libraries whose kernels and model code the numbers went through.
+    Only torch is pinned (constraints.txt); a seed's numbers can move with any of these, so a
+    comparison between two hosts must know whether they differed (README, five seeds on two CPUs)."""
+    from importlib import metadata
+
+    found = {}
+    for name in ("transformers", "tokenizers", "numpy", "peft", "accelerate", "safetensors"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
 #: The lab probe's step of 8 packed 256-token rows on the 2-core AVX2-only machine that set
 #: `make run`'s 12-minute budget (its probe ran at ~0.19 s a step there). A wall time here times
 #: (that / this host's own step) is what the run would have taken on that machine.
@@ -239,7 +254,7 @@ def main() -> None:
                     # set to AVX2 to time an AVX-512/AMX CPU as an AVX2-only one (README)
                     "isa_limits": {k: os.environ.get(k) for k in ("MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA", "ATEN_CPU_CAPABILITY")},
                     "load_average_before": [round(x, 2) for x in load_before], "load_average_after": [round(x, 2) for x in os.getloadavg()],
-                    "python": sys.version.split()[0], "torch": torch.__version__, "speed": speed},
+                    "python": sys.version.split()[0], "torch": torch.__version__, "libraries": library_versions(), "speed": speed},
         "wall_seconds": runs[0]["wall_seconds"],
         "wall_seconds_at_reference_speed": at_reference, "config": runs[0]["config"], "summary": runs[0]["summary"],
     }  # fmt: skip
