@@ -54,6 +54,12 @@ def test_equal_prefix_knob_controls_shared_prefixes():
     assert all(shared_prefix(p["a"], p["b"]) > 0 for p in problems(300, seed=6, equal_prefix=1.0))
 
 
+#: Seed 0's first dev questions at digits 6 / equal_prefix 1.0 (the lab preset's comparison of
+#: choices 12-20), drawn before the knobs `max_tail` and `digits_max` existed.
+BEFORE_THE_NEW_KNOBS = ["Which number is larger: 880222 or 880154?", "Which number is larger: 879880 or 879830?",
+                        "Which number is larger: 942125 or 942875?"]
+
+
 def test_max_tail_knob_caps_the_digits_after_the_first_difference():
     for tail in (0, 2):
         ps = problems(400, seed=7, digits=6, equal_prefix=1.0, max_tail=tail)
@@ -61,6 +67,10 @@ def test_max_tail_knob_caps_the_digits_after_the_first_difference():
         assert all(len(FAMILY.solve(p).steps) >= 6 - tail for p in ps)  # the walk is at its longest
     # no cap is the draw the family always made: the same numbers as without the knob
     assert problems(50, seed=8, digits=6, equal_prefix=1.0, max_tail=None) == problems(50, seed=8, digits=6, equal_prefix=1.0)
+    # and the same examples of every split: an unset knob stays out of the stream's seed
+    # (the examples of digits 6 / equal_prefix 1.0, seed 0, as drawn before the knobs existed)
+    first = [e.input for e in FAMILY.examples("dev", 3, seed=0, digits=6, equal_prefix=1.0)]
+    assert first == BEFORE_THE_NEW_KNOBS
     for bad in (-1, 1.5, "2", True):
         with pytest.raises(UserError, match="max_tail"):
             problems(1, seed=0, max_tail=bad)

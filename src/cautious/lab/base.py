@@ -108,7 +108,10 @@ class LabFamily(ABC):
         if unknown:
             raise UserError(f"lab family {self.name!r} has no knob {sorted(unknown)[0]!r}; knobs: {', '.join(self.knobs)}")
         settings = {**self.knobs, **knobs}
-        rng = random.Random(f"{self.name}|{seed}|{split}|{sorted(settings.items())}")
+        # A knob left unset (None) stays out of the stream's seed, so adding a knob with a None
+        # default keeps every existing seed's examples what they were.
+        seeded = sorted((k, v) for k, v in settings.items() if v is not None)
+        rng = random.Random(f"{self.name}|{seed}|{split}|{seeded}")
         out: list[Example] = []
         seen: set[str] = set()
         tries = 0
