@@ -64,8 +64,9 @@ def cpu_description() -> dict:
 
 def library_versions() -> dict:
     """The versions of the libraries whose kernels and model code the numbers went through.
-    Only torch is pinned (constraints.txt); a seed's numbers can move with any of these, so a
-    comparison between two hosts must know whether they differed (README, five seeds on two CPUs)."""
+    constraints.txt pins torch, transformers and tokenizers for `make setup`, but a run may come
+    from any environment, and a seed's numbers can move with any of these: a comparison between
+    two hosts must know whether they differed (README, five seeds on two CPUs)."""
     from importlib import metadata
 
     found = {}

@@ -84,6 +84,8 @@ def test_digits_max_knob_draws_each_questions_length():
     for bad in (4, 2.5, True):
         with pytest.raises(UserError, match="digits_max"):
             problems(1, seed=0, digits=5, digits_max=bad)
+    with pytest.raises(UserError, match="knob 'digits' must be a whole number, got 'six'"):
+        problems(1, seed=0, digits="six", digits_max=7)
 
 
 def test_material_is_specific_to_the_problem():

@@ -3,13 +3,15 @@
 The control family: the answer is a copy of one of two numbers shown in the input, and the
 decision rests on one digit pair (the first from the left where they differ), so a tiny
 student may do as well with the short direct answer as with the digit-by-digit procedure.
-Shared prefixes (knob `equal_prefix`) keep it from being decidable by the first digit alone;
-knob `digits_max` draws each question's length between `digits` and it (so where a digit sits
-no longer says which digit of the number it is: the answer's copy must follow the number's
-own digits, not a fixed offset; choice 24); knob `max_tail` caps how many digits follow the first difference (0: the two numbers differ
-only in their last digit). With a short tail the direct answer is a copy of the shared prefix
-and one decision between two digits, while the left-to-right procedure writes one line per
-shared digit first: the longest walk for the easiest look (docs/lab.md, choice 22).
+Shared prefixes (knob `equal_prefix`) keep it from being decidable by the first digit alone.
+
+Knob `max_tail` caps how many digits follow the first difference in the questions drawn with a
+shared prefix (all of them at `equal_prefix: 1.0`; 0: the two numbers differ only in their last
+digit). With a short tail the direct answer is a copy of the shared prefix and one decision,
+while the left-to-right procedure writes one line per shared digit first (docs/lab.md,
+choices 22 and 25). Knob `digits_max` draws each question's length between `digits` and it, so
+the position of a digit no longer says which digit of the number it is (choice 24). Both
+default to null, which draws exactly what the family drew before they existed.
 
 Knob `answer: position` asks "the first or the second" instead of the number itself, so the
 answer is the decision alone, without a copy of the number. That is the form in which the
@@ -61,6 +63,8 @@ class Comparison(LabFamily):
                max_tail: int | None = None, digits_max: int | None = None) -> Problem:
         if answer not in ANSWER_FORMS:
             raise UserError(f"comparison: knob 'answer' must be one of {', '.join(ANSWER_FORMS)}, got {answer!r}")
+        if isinstance(digits, bool) or not isinstance(digits, int):
+            raise UserError(f"comparison: knob 'digits' must be a whole number, got {digits!r}")
         if max_tail is not None and (isinstance(max_tail, bool) or not isinstance(max_tail, int) or max_tail < 0):
             raise UserError(f"comparison: knob 'max_tail' must be a whole number >= 0 or null, got {max_tail!r}")
         if digits_max is not None:
