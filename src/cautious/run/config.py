@@ -34,6 +34,22 @@ class StudentSpec(_Strict):
     erase: bool = True
 
 
+class ProbeRounds(_Strict):
+    """Train the probe on, in rounds, until some strategy of every task is learned (`probe_rounds.py`).
+
+    A probe that has learned no strategy of a task cannot tell which one suits it: its
+    selection there compares noise. After the probe's steps it answers a check set (dev
+    questions past the ones `select` scores); while some task's best strategy is below
+    `competent`, it trains `steps` more steps on its own data from its own weights at peak
+    `lr`, at most `max_rounds` times."""
+
+    competent: float = Field(0.6, gt=0, le=1, description="the best strategy's check accuracy a task needs")
+    check_examples: int = Field(100, gt=0, description="dev examples per task for the check, never select's")
+    steps: int = Field(500, gt=0, description="optimizer steps of one round")
+    lr: float = Field(1e-3, gt=0, description="peak learning rate of a round (same warmup and schedule as `train`)")
+    max_rounds: int = Field(2, ge=1)
+
+
 DEFAULT_STUDENTS = [
     StudentSpec(name="cautious", strategy="selected", erase=True),
     StudentSpec(name="direct-only", strategy="direct-answer", erase=True),
@@ -81,6 +97,8 @@ class RunConfig(_Strict):
     #: paper's rule — for a claim about accuracy measured on a small, noisy probe.
     select_intervals: bool = True
     probe_steps: int | None = Field(None, gt=0, description="optimizer steps of the probe's strategy stage (None: `steps`)")
+    #: Rounds of more training for a probe that has not learned every task (None: no check).
+    probe_rounds: ProbeRounds | None = None
     #: The probe's learning curve: its dev accuracy per task × strategy at this many evenly
     #: spaced points of its training (the last is the selection itself), on the first
     #: `curve_examples` dev examples of each task. 0: no curve.

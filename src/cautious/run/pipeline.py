@@ -5,7 +5,8 @@
 1. data: the examples, drawn once (train for students and probe, dev for selection, test for
    the final numbers) and the knowledge-base facts, written to `data/`.
 2. probe: a student taught *every* candidate strategy with its instruction kept, so it answers
-   in whichever way it is told (skipped when `probe:` names a ready model).
+   in whichever way it is told (skipped when `probe:` names a ready model). With
+   `probe_rounds`, it trains on in rounds while it has learned no strategy of some task.
 3. select: the probe answers each task's dev split under each strategy → the strategy map.
 4. Students, all with the same examples, the same start (the `train:` model, or with
    `student_init: probe` the probe's checkpoint), the same knowledge stage and steps:
@@ -33,6 +34,7 @@ from cautious.lab.base import LabTask, with_knobs
 from cautious.records import Example, Strategy, TeacherAnswer
 from cautious.run.config import RunConfig, StudentSpec
 from cautious.run.lanes import LANE_SPEEDUP, lane_plan, makespan, run_lanes
+from cautious.run.probe_rounds import final_probe_stage, run_rounds
 from cautious.run.report import write_report
 from cautious.run.stages import StageTimer, _fmt
 from cautious.run.summary import selected_strategies, summarize
@@ -83,6 +85,11 @@ class Pipeline:
             weights |= {"probe-data": w["probe-data"],
                         "probe-train": w["train_start"] + w["train_step"] * (cfg.probe_steps or cfg.steps) * probe_rows / 8}
         weights["select"] = w["generation"] * cells * cfg.select_examples
+        if cfg.probe_rounds is not None:
+            if cfg.probe is not None:
+                raise UserError(f"run config: probe_rounds: needs a probe the run trains (probe: null); "
+                                f"the ready probe {cfg.probe!r} is used as it is")
+            weights["probe-check-1"] = w["generation"] * cells * cfg.probe_rounds.check_examples
         if cfg.probe is None and cfg.curve_points:
             weights["probe-curve"] = w["generation"] * cells * cfg.curve_examples * (cfg.curve_points - 1)
         if cfg.student_init == "probe" and cfg.probe is not None and not cfg.probe.startswith("hf:"):
@@ -163,8 +170,8 @@ class Pipeline:
         path the folder was reached through (runs/x, ./runs/x and /abs/runs/x are one run); its
         content is an input (its stage.json)."""
         if self.cfg.probe is None:
-            pt = self.out / "probe-train"
-            return f"hf:{pt / 'model'}", "hf:probe-train/model", [pt / "stage.json"]
+            stage = final_probe_stage(self.out, self.cfg.probe_rounds.max_rounds) if self.cfg.probe_rounds else "probe-train"
+            return f"hf:{self.out / stage / 'model'}", f"hf:{stage}/model", [self.out / stage / "stage.json"]
         return self.cfg.probe, self.cfg.probe, []
 
     def _student_stages(self, s: StudentSpec, threads: int | None) -> list[tuple[str, Any, list[Path], Any, Any]]:
@@ -237,14 +244,17 @@ class Pipeline:
     def _select(self, d: Path, probe_spec: str, n: int) -> SelectResult:
         """The probe's score matrix on the first `n` dev examples of each task, and its choice."""
         dev = self._examples("dev")
-        examples = {t.name: [e for e in dev if e.task == t.name][:n] for t in self.tasks}
+        return self._score(d, probe_spec, {t.name: [e for e in dev if e.task == t.name][:n] for t in self.tasks})
+
+    def _score(self, d: Path, probe_spec: str, examples: dict[str, list[Example]], label: str = "probe answers") -> SelectResult:
+        """The probe's accuracy per task × candidate strategy on `examples`, written to `d`."""
         candidates = {t.name: [self.instructed[c] for c in self.cfg.candidates_for(t.name)] for t in self.tasks}
         cfg = SelectConfig(out=d, max_tokens=self.cfg.max_new_tokens, batch_size=self.cfg.eval_batch_size,
                            tie_tolerance=self.cfg.tie_tolerance, score=self.cfg.select_score, intervals=self.cfg.select_intervals)
         probe = load_model(probe_spec)
         total = sum(len(examples[t]) * len(cs) for t, cs in candidates.items())
         try:
-            with progress.bar("probe answers", total, unit="answers") as bar:
+            with progress.bar(label, total, unit="answers") as bar:
                 return select_strategies(probe, examples, candidates, cfg, on_progress=bar.advance)
         finally:
             probe.close()
@@ -307,7 +317,6 @@ class Pipeline:
                      [], self.stage_data)
         data_files = sorted(data.glob("*.jsonl")) + [data / "facts.txt"]
         train_keys = self._train_keys()
-        probe_spec, probe_key, probe_inputs = self._probe_refs()
         if cfg.probe is None:
             pd = t.run("probe-data", self._settings("teacher", "candidates", "task_candidates", "teacher_max_tokens", "instructions") | {"strategies": _digest(self.catalog)},
                        [data / "probe.jsonl"], self.stage_probe_data)
@@ -315,6 +324,9 @@ class Pipeline:
             pt = t.run("probe-train", train_keys | {"steps": probe_steps, "curve_points": cfg.curve_points},
                        [pd / "train.jsonl", data / "facts.txt"],
                        lambda d: self._train(d, pd / "train.jsonl", probe_steps, checkpoints=cfg.curve_points))
+            if cfg.probe_rounds:
+                run_rounds(self, pd)
+        probe_spec, probe_key, probe_inputs = self._probe_refs()
         # select_intervals joins the fingerprint only when changed, so existing run folders keep theirs
         select_keys = self._settings("candidates", "task_candidates", "select_examples", "tie_tolerance", "max_new_tokens", "instructions",
                                      "select_score") | ({} if cfg.select_intervals else {"select_intervals": False})

@@ -30,6 +30,7 @@ import yaml
 
 from cautious.evaluate.runner import RECORDS_FILE, load_records
 from cautious.run.config import RunConfig
+from cautious.run.probe_rounds import rounds_summary
 from cautious.stats import bootstrap_macro, compare, wilson
 
 #: The targets of the claim in miniature (see the module docstring).
@@ -95,6 +96,7 @@ def summarize(cfg: RunConfig, run_dir: Path, tasks: list[str]) -> dict[str, Any]
         "score_matrix": matrix, "probe_competence": probe_competence(matrix),
         "select_score": decided_by(run_dir / "select" / "scores.json"),
         "probe_curve": probe_curve(run_dir),
+        "probe_rounds": rounds_summary(run_dir, cfg.probe_rounds.max_rounds) if cfg.probe_rounds and cfg.probe is None else None,
     }  # fmt: skip
 
 
@@ -321,6 +323,13 @@ def verdict_lines(summary: dict[str, Any]) -> list[str]:
             + f"answers in the selected strategy's shape {pct(v['agreement'])}% of the time ({'≥' if v['agreement_at_least_95'] else '**below**'} 95%). "
             + ("**The claim holds here.**" if v["claim_holds"] else "**The claim does not fully hold here.**")
         )
+    rounds = summary.get("probe_rounds") or {}
+    if rounds.get("rounds"):
+        first = rounds["checks"][0]
+        short = ", ".join(f"{t} {100 * a:.0f}%" for t, a in first["best"].items() if a < first["bar"])
+        lines.append(f"- After its own steps the probe's best strategy was below {100 * first['bar']:.0f}% on {short} "
+                     f"(check set: dev questions select does not score), so it trained {rounds['rounds']} more round(s); "
+                     "select and every student used the last probe.")
     competence = summary.get("probe_competence") or {}
     weak = [t for t, ok in competence.get("competent", {}).items() if not ok]
     if weak:
