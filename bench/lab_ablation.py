@@ -127,6 +127,10 @@ def print_seed(summary: dict, conds: list[str], wall: float) -> None:
     for task, row in summary["score_matrix"].items():
         cells = "  ".join(f"{s}: {100 * c['accuracy']:.1f} ({c['tokens']:.0f})" for s, c in row.items())
         print(f"  {task:<12} selected {summary['selected'][task]:<17} {cells}")
+    rounds = summary.get("probe_rounds")
+    if rounds is not None:
+        print(f"probe rounds past its own steps: {rounds['rounds']} (checks: "
+              + "; ".join(" ".join(f"{t} {100 * v:.0f}" for t, v in c["best"].items()) for c in rounds["checks"]) + ")")
     print("\nstage wall times (s):")
     for stage, sec in summary["stage_seconds"].items():
         print(f"  {stage:<30}{sec:>8.1f}")
@@ -165,6 +169,8 @@ def across(seeds: list[dict], conds: list[str]) -> dict:
     competence = [s["summary"].get("probe_competence", {}) for s in seeds]
     out["probe_competent"] = {"seeds_holding": sum(bool(c.get("all")) for c in competence), "of": len(seeds),
                               "best_per_task": [c.get("best", {}) for c in competence]}
+    # choice 26: how many rounds each seed's probe trained past its own steps (0: the first check passed)
+    out["probe_rounds"] = [(s["summary"].get("probe_rounds") or {}).get("rounds") for s in seeds]
     distinct = [len(set(s["summary"]["selected"].values())) for s in seeds]
     out["distinct_strategies"] = {"seeds_with_at_least_2": sum(d >= 2 for d in distinct), "of": len(seeds), "per_seed": distinct}
     out["wall_seconds"] = ms([s["summary"]["wall_seconds"] for s in seeds])  # stage seconds as run, also for reused stages
@@ -283,6 +289,8 @@ def main() -> None:
         pc, ds = agg["probe_competent"], agg["distinct_strategies"]
         print(f"  probe competent on every family in {pc['seeds_holding']} of {pc['of']} seeds; "
               f">= 2 distinct strategies selected in {ds['seeds_with_at_least_2']} of {ds['of']}")
+        if any(r is not None for r in agg.get("probe_rounds", [])):
+            print(f"  probe rounds past its own steps, per seed: {agg['probe_rounds']}")
     out = a.out or RESULTS / ("lab_ablation.json" if a.preset == "lab" else f"lab_ablation-{a.preset}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

@@ -197,6 +197,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "student_init": "probe",
         "erase_system": ["cautious", "empty"],
         "probe_steps": 3000,  # choice 16: steps of 4 rows (train below), 0.68x the tokens of 2,200 of 8
+        # choice 26: while some family has no strategy at 60% on a check set, 500 more steps (at most 2 rounds)
+        "probe_rounds": {"competent": 0.6, "check_examples": 100, "steps": 500, "lr": 1e-3, "max_rounds": 2},
         "curve_points": 4,
         "curve_examples": 30,
         "steps": 200,
@@ -224,11 +226,27 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+def _fields_at(loc: tuple) -> list[str]:
+    """The valid keys where an unknown one was found: the run's, or a nested section's
+    (`probe_rounds`, a `students` entry), so the hint lists what could have been meant."""
+    import typing
+
+    model: Any = RunConfig
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part)
+        kinds = [field.annotation, *typing.get_args(field.annotation)] if field else []
+        kinds += [a for k in kinds for a in typing.get_args(k)]
+        model = next((k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)), None)
+    return list(model.model_fields) if model is not None else list(RunConfig.model_fields)
+
+
 def _describe(err: ValidationError, where: str) -> str:
     first = err.errors()[0]
     key = ".".join(str(p) for p in first["loc"]) or "(config)"
     if first["type"] == "extra_forbidden":
-        return f"{where}: unknown key {key!r} (valid keys: {', '.join(RunConfig.model_fields)})"
+        return f"{where}: unknown key {key!r} (valid keys: {', '.join(_fields_at(first['loc'][:-1]))})"
     return f"{where}: {key}: {first['msg']}"
 
 
