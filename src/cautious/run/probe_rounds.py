@@ -24,15 +24,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cautious.errors import UserError
 from cautious.jsonl import atomic_writer, write_records
 from cautious.records import Example
 from cautious.task import draw_examples
 
-if TYPE_CHECKING:
-    from cautious.run.pipeline import Pipeline
+#: `p` below is the run's `Pipeline` (its draws, scoring, training and stage timer); typed
+#: loosely, as the pipeline imports this module.
+Pipeline = Any
 
 FIRST = "probe-train"
 
