@@ -31,7 +31,7 @@ def _lines(path: Path) -> list[dict]:
 def never_competent(tmp_path_factory):
     """A bar no smoke probe reaches: both rounds run."""
     out = tmp_path_factory.mktemp("rounds") / "run"
-    summary = _run(out, probe_rounds={"competent": 1.0, "check_examples": 3, "steps": 2, "max_rounds": 2})
+    summary = _run(out, probe_rounds={"competent": 1.0, "check_examples": 3, "steps": 2, "max_rounds": 2}, curve_points=2)
     return out, summary
 
 
@@ -50,6 +50,9 @@ def test_a_probe_below_the_bar_trains_every_round_and_the_students_start_from_th
     for student in ("cautious", "direct-only"):
         assert (out / f"train-{student}" / "model" / "train_config.yaml").read_text().startswith(f"model: {out / 'probe-round-2' / 'model'}")
     assert "trained 2 more round(s)" in (out / "report" / "report.md").read_text()
+    # the learning curve's last point is the probe select measured: two rounds of 2 steps past the curve
+    curve = json.loads((out / "probe-curve" / "curve.json").read_text())
+    assert max(p["step"] for p in summary["probe_curve"]) == curve["final_step"] + 2 * 2
 
 
 def test_the_check_never_reads_a_question_select_scores_or_a_test_question(never_competent):
@@ -66,7 +69,7 @@ def test_the_check_never_reads_a_question_select_scores_or_a_test_question(never
 def test_a_rerun_after_the_rounds_trains_nothing(never_competent):
     out, _ = never_competent
     before = {s: (out / s / "stage.json").read_text() for s in ("probe-round-2", "select", "train-cautious")}
-    _run(out, probe_rounds={"competent": 1.0, "check_examples": 3, "steps": 2, "max_rounds": 2})
+    _run(out, probe_rounds={"competent": 1.0, "check_examples": 3, "steps": 2, "max_rounds": 2}, curve_points=2)
     assert {s: (out / s / "stage.json").read_text() for s in before} == before
 
 

@@ -90,13 +90,14 @@ def summarize(cfg: RunConfig, run_dir: Path, tasks: list[str]) -> dict[str, Any]
         students[s.name] = {"strategy": s.strategy, "erase": s.erase, "conditions": by_cond}
     comparisons = compare_students(outcomes, "cautious", cfg.systems) if "cautious" in students else {}
     matrix = score_matrix(run_dir / "select" / "scores.json")
+    rounds = rounds_summary(run_dir, cfg.probe_rounds.max_rounds) if cfg.probe_rounds and cfg.probe is None else None
     return {
         "preset": cfg.preset, "tasks": tasks, "selected": selected, "students": students,
         "comparisons": comparisons, "verdict": verdict(students, comparisons, cfg.systems, selected, matrix),
         "score_matrix": matrix, "probe_competence": probe_competence(matrix),
         "select_score": decided_by(run_dir / "select" / "scores.json"),
-        "probe_curve": probe_curve(run_dir),
-        "probe_rounds": rounds_summary(run_dir, cfg.probe_rounds.max_rounds) if cfg.probe_rounds and cfg.probe is None else None,
+        "probe_curve": probe_curve(run_dir, rounds["rounds"] * cfg.probe_rounds.steps if rounds else 0),
+        "probe_rounds": rounds,
     }  # fmt: skip
 
 
@@ -213,9 +214,10 @@ def decided_by(path: Path) -> str:
     return json.loads(path.read_text()).get("decided_by", "strict")
 
 
-def probe_curve(run: Path) -> list[dict[str, Any]]:
+def probe_curve(run: Path, round_steps: int = 0) -> list[dict[str, Any]]:
     """[{step, task, strategy, n, accuracy}] over the probe's training (optimizer steps, its
-    knowledge stage included); the last step is the final probe, measured by `select`."""
+    knowledge stage included); the last step is the final probe, measured by `select` —
+    `round_steps` after the curve's last checkpoint when the probe trained rounds past it."""
     path = run / "probe-curve" / "curve.json"
     if not path.exists():
         return []
@@ -223,7 +225,7 @@ def probe_curve(run: Path) -> list[dict[str, Any]]:
     final_step = doc["final_step"]
     points = [dict(step=pt["step"], **c) for pt in doc["points"] for c in pt["cells"]]
     final = score_matrix(run / "select" / "scores.json")
-    points += [{"step": final_step, "task": t, "strategy": s, "n": v["n"], "accuracy": v["accuracy"]} for t, row in final.items() for s, v in row.items()]
+    points += [{"step": final_step + round_steps, "task": t, "strategy": s, "n": v["n"], "accuracy": v["accuracy"]} for t, row in final.items() for s, v in row.items()]
     return points
 
 
