@@ -124,3 +124,30 @@ def test_a_bad_rounds_setting_is_one_line_naming_it(tmp_path):
     path.write_text("preset: smoke\nstudents: [{name: a, strat: b}]\n")  # a nested key's hint lists its own section's keys
     with pytest.raises(UserError, match=r"students\.0\.strat' \(valid keys: name, strategy, erase\)"):
         load_run_config(path)
+
+
+def test_a_dev_split_with_nothing_past_selects_questions_is_one_line_naming_the_task(tmp_path):
+    from types import SimpleNamespace
+
+    from cautious.records import Example
+    from cautious.run.config import ProbeRounds
+    from cautious.run.probe_rounds import check_set
+
+    dev = [Example(id=f"q{i}", task="tiny", input=f"question {i}", target="a") for i in range(3)]
+
+    class TinyTask:  # a task file whose dev split has only the three questions select scores
+        name = "tiny"
+
+        def check_split(self, split):
+            pass
+
+        def examples(self, split, n=None, seed=0):
+            return dev[:n]
+
+    p = SimpleNamespace(cfg=SimpleNamespace(select_examples=3, seed=0, probe_rounds=ProbeRounds()), tasks=[TinyTask()],
+                        _examples=lambda name: dev[:3])
+    with pytest.raises(UserError, match=r"^run config: probe_rounds: task 'tiny' has no dev questions left for the check "
+                                        r"after select's 3; lower select_examples or turn probe_rounds off$"):
+        check_set(p)
+    dev.append(Example(id="q3", task="tiny", input="question 3", target="a"))  # one more: the check asks it, and only it
+    assert [e.input for e in check_set(p)["tiny"]] == ["question 3"]
