@@ -22,6 +22,28 @@ def test_tasks_list_and_show(cli):
     assert code == 0 and out.count("gold:") == 2 and "What is" in out
 
 
+def test_tasks_show_previews_a_lab_family_at_the_knobs_a_run_config_would_set(cli, tmp_path):
+    from cautious.lab.base import with_knobs
+    from cautious.tasks import resolve_tasks
+
+    code, out, _ = cli("tasks", "show", "comparison", "-n", "3", "--knob", "digits=6", "--knob", "equal_prefix=1.0", "--knob", "max_tail=0")
+    assert code == 0, out
+    expected = with_knobs(resolve_tasks(["comparison"]), {"comparison": {"digits": 6, "equal_prefix": 1.0, "max_tail": 0}})[0]
+    inputs = [e.input for e in expected.examples("train", n=3, seed=0)]
+    assert all(q in out for q in inputs)  # the same questions a run with these task_knobs draws
+    for q in inputs:  # six digits, differing only in the last one
+        a, b = q.removeprefix("Which number is larger: ").removesuffix("?").split(" or ")
+        assert len(a) == len(b) == 6 and a[:5] == b[:5] and a != b
+    code, out, err = cli("tasks", "show", "comparison", "--knob", "digitz=6")
+    assert code != 0 and "unknown knob 'digitz'" in out + err and "Traceback" not in out + err
+    code, out, err = cli("tasks", "show", "comparison", "--knob", "digits")
+    assert code != 0 and "expected KEY=VALUE" in out + err
+    task_file = tmp_path / "mine.jsonl"
+    task_file.write_text('{"input": "2+2?", "target": "4"}\n')
+    code, out, err = cli("tasks", "show", str(task_file), "--knob", "digits=6")
+    assert code != 0 and "only lab families have knobs" in out + err
+
+
 def test_strategies_list_and_show(cli):
     code, out, _ = cli("strategies", "list")
     assert code == 0 and "guess-and-check" in out and "extract-generate" in out

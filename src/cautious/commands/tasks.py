@@ -43,6 +43,8 @@ def register(app: typer.Typer) -> None:
         n: int = typer.Option(3, "-n", help="How many examples to show."),
         split: str = typer.Option("train", help="Which split."),
         seed: int = typer.Option(0, help="Sampling seed."),
+        knob: list[str] = typer.Option([], "--knob", help="A lab family's knob as KEY=VALUE (repeatable), as a run config's "
+                                       "task_knobs sets it, e.g. --knob digits=6 --knob equal_prefix=1.0 (the lab preset's comparison)."),
     ) -> None:
         """Show a task's examples with their gold answers."""
         from rich.markup import escape
@@ -50,7 +52,10 @@ def register(app: typer.Typer) -> None:
 
         if n < 0:
             raise UserError(f"-n {n}: expected how many examples to show (0 or more)")
-        for task in get_task(name):
+        tasks = get_task(name)
+        if knob:
+            tasks = _with_knobs(tasks, knob)
+        for task in tasks:
             console.rule(f"{task.name} · {task.source} · answer type {task.answer_type} · split {split}")
             if task.description:
                 console.print(task.description, style="dim")
@@ -60,3 +65,25 @@ def register(app: typer.Typer) -> None:
                 gold = f"{clip(ex.gold)}  (option {ex.label} of {len(ex.choices)})" if ex.choices else clip(ex.gold)
                 console.print("[green]gold:[/] " + escape(gold), highlight=False)
                 console.print()
+
+
+def _with_knobs(tasks: list, pairs: list[str]) -> list:
+    """The lab families of `tasks` set to `--knob KEY=VALUE` pairs (values read as YAML scalars,
+    so `6` is a number and `+` a string), checked as a run config's task_knobs are."""
+    import yaml
+
+    from cautious.lab.base import LabTask, with_knobs
+
+    knobs: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--knob {pair!r}: expected KEY=VALUE, e.g. --knob digits=6")
+        try:
+            knobs[key.strip()] = yaml.safe_load(value) if value.strip() else None
+        except yaml.YAMLError:
+            knobs[key.strip()] = value
+    for task in tasks:
+        if not isinstance(task, LabTask):
+            raise UserError(f"--knob: only lab families have knobs; {task.name!r} is a {task.source} task")
+    return with_knobs(tasks, {t.name: knobs for t in tasks}, where="--knob")
